@@ -1,0 +1,78 @@
+# nmf-teach: one-command setup, course, tests, book and benchmarks.
+#
+#   make course   # set up .venv and open the course in JupyterLab
+#   make test     # set up .venv and run every test (lint, unit, property, parity, nbval)
+#
+# Everything runs from a project-local virtual environment ($(VENV)), created on
+# first use and refreshed whenever pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+JUPYTER_ARGS ?=
+
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Test paths: notebooks/ only if it exists (git does not track empty folders).
+PYTEST_PATHS := tests $(wildcard notebooks)
+# Notebooks run in strict nbval mode: every stored output must be reproduced.
+# --nbval-current-env runs them on the kernel of this venv's Python, whatever
+# other "python3" kernelspecs the machine may have.
+PYTEST_ARGS ?= $(PYTEST_PATHS) --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+.DEFAULT_GOAL := help
+.PHONY: help install course test lint format bench book clean distclean
+
+help:
+	@echo "make course     set up $(VENV) and open the course in JupyterLab"
+	@echo "make test       set up $(VENV) and run every test (ruff, pytest, nbval)"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make format     ruff format + ruff check --fix"
+	@echo "make bench      run the benchmarks (benchmarks/run_all.py)"
+	@echo "make book       build the website into book/_build/html"
+	@echo "make clean      remove build outputs and caches (distclean: also $(VENV))"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/pip install -e ".[test]"
+	touch $@
+
+install: $(STAMP)
+
+course: $(STAMP)
+	$(BIN)/jupyter lab notebooks/ $(JUPYTER_ARGS)
+
+# Non-GUI matplotlib for tests. Not plain "Agg": the notebook kernels inherit
+# this variable, and under Agg plt.show() emits no output, so notebooks saved
+# from JupyterLab (inline backend) would fail nbval. The inline backend renders
+# with Agg, opens no window, and is what ipykernel itself selects by default.
+test: export MPLBACKEND := module://matplotlib_inline.backend_inline
+test: export PYTHONHASHSEED := 0
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build book --warningiserror --keep-going
+
+clean:
+	rm -rf book/_build build dist .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -type d \
+		\( -name __pycache__ -o -name .ipynb_checkpoints \) -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,118 @@
+"""Consistency checks between the ways of installing and running the course.
+
+pyproject.toml (pip / `make`) and environment.yml (conda / Binder) must list
+the same runtime packages; the CI script and the README must use the two
+documented commands; committed notebooks must be runnable by nbval.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Conda packages that are not runtime dependencies of nmf_teach.
+CONDA_NOT_RUNTIME = {"python", "pip"}
+# Conda packages for the course and the tests; each must be in the `test` extra.
+CONDA_TEST_ONLY = {"jupyterlab", "nbval", "scikit-surprise", "pytest", "hypothesis"}
+# conda-forge name -> PyPI name, where they differ (none so far).
+CONDA_TO_PYPI: dict[str, str] = {}
+
+_REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*?)\s*$")
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _split(requirement: str) -> tuple[str, str]:
+    """'numpy>=1.24' -> ('numpy', '>=1.24'); 'python=3.11' -> ('python', '=3.11')."""
+    match = _REQ.match(requirement)
+    assert match, f"cannot parse requirement {requirement!r}"
+    name, spec = match.groups()
+    return _normalize(name), spec.replace(" ", "")
+
+
+@pytest.fixture(scope="module")
+def pyproject() -> dict:
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+@pytest.fixture(scope="module")
+def conda_env() -> dict:
+    with open(ROOT / "environment.yml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _conda_packages(conda_env: dict) -> dict[str, str]:
+    packages = {}
+    for entry in conda_env["dependencies"]:
+        if isinstance(entry, str):
+            name, spec = _split(entry)
+            packages[_normalize(CONDA_TO_PYPI.get(name, name))] = spec
+    return packages
+
+
+def test_environment_yml_basics(conda_env):
+    assert conda_env["name"] == "nmf-teach"
+    assert conda_env["channels"] == ["conda-forge"]
+    pip_sections = [e["pip"] for e in conda_env["dependencies"] if isinstance(e, dict)]
+    assert pip_sections == [["-e ."]], "environment.yml must install the package with pip -e ."
+    assert _conda_packages(conda_env).get("python") == "=3.11"
+
+
+def test_runtime_dependencies_match(pyproject, conda_env):
+    pip_runtime = dict(_split(r) for r in pyproject["project"]["dependencies"])
+    conda = _conda_packages(conda_env)
+    conda_runtime = {
+        name: spec
+        for name, spec in conda.items()
+        if name not in CONDA_NOT_RUNTIME | {_normalize(n) for n in CONDA_TEST_ONLY}
+    }
+    assert set(conda_runtime) == set(pip_runtime)
+    assert conda_runtime == pip_runtime, "version bounds differ between the two files"
+
+
+def test_conda_test_only_packages_are_in_test_extra(pyproject, conda_env):
+    test_extra = {_split(r)[0] for r in pyproject["project"]["optional-dependencies"]["test"]}
+    conda = _conda_packages(conda_env)
+    for name in CONDA_TEST_ONLY:
+        assert _normalize(name) in conda, f"{name} missing from environment.yml"
+        assert _normalize(name) in test_extra, f"{name} missing from the test extra"
+
+
+def test_ci_runs_make_test():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert script.startswith("#!/usr/bin/env bash")
+    assert "set -euo pipefail" in script
+    commands = [line.strip() for line in script.splitlines() if not line.strip().startswith("#")]
+    assert "make test" in commands
+
+
+def test_readme_gives_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make course" in readme
+    assert "make test" in readme
+
+
+NOTEBOOKS = sorted(
+    p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_kernel_and_no_errors(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb.get("metadata", {}).get("kernelspec", {}).get("name") == "python3"
+    for i, cell in enumerate(nb.get("cells", [])):
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", f"cell {i} has a stored error output"
