@@ -1,0 +1,372 @@
+"""From predicted ratings to recommendations: top-N lists, a popularity baseline, coverage.
+
+A rating model predicts a score for every (user, item) pair; to *recommend*, we
+score all the items a user has not rated yet and keep the ``n`` best
+(:func:`top_n` for one user, :func:`top_n_all` for many). Users the model never
+saw (cold start) have no factors, so they get an error pointing to the
+non-personalised baseline :func:`popularity_top_n`. :func:`catalogue_coverage`
+measures how much of the catalogue the recommendations use at all.
+
+The model needs ``user_ids_`` and ``item_ids_`` (arrays of the raw ids it was
+fitted on) and ``predict_frame(df) -> np.ndarray`` scoring the (user, item)
+pairs in the first two columns of ``df`` -- e.g. a fitted ``nmf_teach.NMF``.
+
+See the course notebook on top-N recommendation (notebooks/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_positive_int, check_ratings_frame
+
+__all__ = ["top_n", "top_n_all", "popularity_top_n", "catalogue_coverage"]
+
+# top_n_all scores users in blocks of about this many (user, item) pairs,
+# so that memory stays bounded (~8 MB of scores) on any catalogue size.
+_MAX_PAIRS_PER_BATCH = 1_000_000
+
+
+# --------------------------------------------------------------------------
+# Input checks
+# --------------------------------------------------------------------------
+
+
+def _user_list(users: Iterable[Hashable]) -> list:
+    """``users`` as a list without repeats (first occurrence kept); raise if empty."""
+    if isinstance(users, (str, bytes)) or not isinstance(users, Iterable):
+        raise TypeError(f"users must be a list of user ids, got {users!r}; wrap one id: [user]")
+    unique = list(dict.fromkeys(users))
+    if not unique:
+        raise ValueError("users is empty: pass at least one user id")
+    return unique
+
+
+def _check_known_users(model: Any, users: list) -> None:
+    """Raise a cold-start error if some users were not in the model's training data."""
+    known = getattr(model, "user_ids_", None)
+    if known is None:
+        raise TypeError(
+            "model has no user_ids_: fit it first (recommending needs a fitted model "
+            "with user_ids_, item_ids_ and predict_frame)"
+        )
+    unknown = [u for u, ok in zip(users, pd.Index(users).isin(known), strict=True) if not ok]
+    if unknown:
+        raise ValueError(
+            f"unknown user(s) {unknown[:5]!r}{' ...' if len(unknown) > 5 else ''}: not in the "
+            f"model's training data, so the model has no factors for them (cold start). "
+            f"Recommend popular items instead with popularity_top_n(train, users), or check "
+            f"the id type (the model's user ids look like {list(np.asarray(known)[:3])!r})"
+        )
+
+
+def _candidate_items(model: Any, items: Iterable[Hashable] | None) -> np.ndarray:
+    """The items to score: ``items`` if given (checked), else ``model.item_ids_``."""
+    known = getattr(model, "item_ids_", None)
+    if known is None:
+        raise TypeError("model has no item_ids_: fit it first")
+    if items is None:
+        return np.asarray(known)
+    if isinstance(items, (str, bytes)):
+        raise TypeError("items must be a list of item ids, not a single string")
+    candidates = pd.Index(list(items))
+    if len(candidates) == 0:
+        raise ValueError("items is empty: pass at least one candidate item, or None for all")
+    if candidates.has_duplicates:
+        raise ValueError(
+            f"items repeats {candidates[candidates.duplicated()][0]!r}; pass each "
+            f"candidate once (e.g. pd.unique(items))"
+        )
+    unknown = candidates[~candidates.isin(known)]
+    if len(unknown):
+        raise ValueError(
+            f"unknown item(s) {list(unknown[:5])!r}: the model was not fitted on them, so it "
+            f"cannot score them; restrict items to model.item_ids_"
+        )
+    return candidates.to_numpy()
+
+
+def _seen_frame(seen: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Check ``seen`` and return its first two columns as ``user``, ``item``."""
+    if seen is None:
+        return None
+    if not isinstance(seen, pd.DataFrame) or seen.shape[1] < 2:
+        raise TypeError(
+            "seen must be a ratings DataFrame whose first two columns are user and item "
+            "(e.g. the training set), or None"
+        )
+    return pd.DataFrame({"user": seen.iloc[:, 0].to_numpy(), "item": seen.iloc[:, 1].to_numpy()})
+
+
+# --------------------------------------------------------------------------
+# Scoring and ranking (shared by top_n and top_n_all)
+# --------------------------------------------------------------------------
+
+
+def _score_block(model: Any, users: list, items: np.ndarray) -> np.ndarray:
+    """Predicted scores, shape (len(users), len(items)), from one ``predict_frame`` call."""
+    pairs = pd.DataFrame(
+        {
+            "user": pd.Index(users).repeat(len(items)).to_numpy(),
+            "item": np.tile(items, len(users)),
+        }
+    )
+    scores = np.asarray(model.predict_frame(pairs), dtype=np.float64)
+    if scores.shape != (len(pairs),):
+        raise ValueError(
+            f"model.predict_frame returned shape {scores.shape} for {len(pairs)} pairs; "
+            f"it must return one score per row"
+        )
+    if not np.isfinite(scores).all():
+        raise ValueError("model.predict_frame returned NaN or inf scores; check the fitted model")
+    return scores.reshape(len(users), len(items))
+
+
+def _seen_mask(users: list, items: np.ndarray, seen: pd.DataFrame | None) -> np.ndarray:
+    """Boolean, shape (len(users), len(items)): True where the user already rated the item."""
+    mask = np.zeros((len(users), len(items)), dtype=bool)
+    if seen is not None:
+        rows = pd.Index(users).get_indexer(seen["user"])
+        cols = pd.Index(items).get_indexer(seen["item"])
+        found = (rows >= 0) & (cols >= 0)
+        mask[rows[found], cols[found]] = True
+    return mask
+
+
+def _rank(scores: np.ndarray, excluded: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each row, the column positions of the ``n`` best non-excluded scores.
+
+    Parameters
+    ----------
+    scores, excluded : np.ndarray, shape (n_users, n_items)
+
+    Returns
+    -------
+    list of n_users int arrays, each of length <= n, best first; equal scores
+    keep the candidate order (stable sort), so the result is deterministic.
+    """
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return [row[~skip[row]][:n] for row, skip in zip(order, excluded, strict=True)]
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+def top_n(
+    model: Any,
+    user: Hashable,
+    n: int = 10,
+    *,
+    seen: pd.DataFrame | None = None,
+    items: Iterable[Hashable] | None = None,
+) -> pd.DataFrame:
+    """The ``n`` items with the highest predicted score for one user.
+
+    Parameters
+    ----------
+    model : fitted model
+        Has ``user_ids_``, ``item_ids_`` and ``predict_frame(df) -> np.ndarray``.
+    user : hashable
+        Raw user id, as in the training data.
+    n : int >= 1, default 10
+        Length of the list (shorter if fewer candidates remain).
+    seen : pd.DataFrame or None
+        Ratings whose first two columns are (user, item), usually the training set;
+        the items ``user`` rated there are not recommended again.
+    items : sequence of item ids or None
+        Candidate items (default: all of ``model.item_ids_``).
+
+    Returns
+    -------
+    pd.DataFrame, shape (<= n, 2)
+        Columns ``item`` and ``score``, best first (index 0, 1, ...). Ties keep
+        the order of the candidate items.
+
+    Raises
+    ------
+    ValueError
+        If ``user`` is unknown to the model (cold start: use
+        :func:`popularity_top_n`), ``n < 1``, or ``items`` is empty, repeats an
+        item or contains items unknown to the model.
+
+    See the course notebook on top-N recommendation (notebooks/).
+    """
+    n = check_positive_int(n, "n")
+    users = _user_list([user])
+    _check_known_users(model, users)
+    candidates = _candidate_items(model, items)
+    scores = _score_block(model, users, candidates)
+    best = _rank(scores, _seen_mask(users, candidates, _seen_frame(seen)), n)[0]
+    return pd.DataFrame({"item": candidates[best], "score": scores[0, best]})
+
+
+def top_n_all(
+    model: Any,
+    users: Iterable[Hashable],
+    n: int = 10,
+    seen: pd.DataFrame | None = None,
+    *,
+    items: Iterable[Hashable] | None = None,
+) -> dict[Hashable, list]:
+    """Top-``n`` item lists for many users at once (same lists as :func:`top_n`).
+
+    Scores whole blocks of users with one ``predict_frame`` call each (about a
+    million (user, item) pairs per block), then ranks each row.
+
+    Parameters
+    ----------
+    model : fitted model
+        Has ``user_ids_``, ``item_ids_`` and ``predict_frame(df) -> np.ndarray``.
+    users : iterable of user ids
+        Users to recommend for (repeats are ignored). All must be known to the model.
+    n : int >= 1, default 10
+        Length of each list.
+    seen : pd.DataFrame or None
+        Ratings (user, item first) whose items are excluded for their user.
+    items : sequence of item ids or None
+        Candidate items (default: all of ``model.item_ids_``).
+
+    Returns
+    -------
+    dict user -> list of item ids
+        Best first; the input to ``metrics.ranking_metrics`` and
+        :func:`catalogue_coverage`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`top_n`; the message lists the unknown (cold-start) users.
+
+    See the course notebook on top-N recommendation (notebooks/).
+    """
+    n = check_positive_int(n, "n")
+    users = _user_list(users)
+    _check_known_users(model, users)
+    candidates = _candidate_items(model, items)
+    seen = _seen_frame(seen)
+    users_per_batch = max(1, _MAX_PAIRS_PER_BATCH // len(candidates))
+    recommendations: dict[Hashable, list] = {}
+    for start in range(0, len(users), users_per_batch):
+        batch = users[start : start + users_per_batch]
+        scores = _score_block(model, batch, candidates)
+        for user, best in zip(
+            batch, _rank(scores, _seen_mask(batch, candidates, seen), n), strict=True
+        ):
+            recommendations[user] = candidates[best].tolist()
+    return recommendations
+
+
+def popularity_top_n(
+    train: pd.DataFrame, users: Iterable[Hashable], n: int = 10, *, min_ratings: int = 1
+) -> dict[Hashable, list]:
+    """Non-personalised baseline: recommend the most-rated items the user has not rated.
+
+    Items are ranked by number of ratings in ``train`` (most first); ties go to the
+    higher mean rating, then to the smaller item id. Works for any user, including
+    users absent from ``train`` (cold start: they get the overall top ``n``).
+
+    Parameters
+    ----------
+    train : pd.DataFrame, shape (n_ratings, >= 3)
+        Training ratings, columns (user, item, rating) first.
+    users : iterable of user ids
+        Users to recommend for (repeats are ignored).
+    n : int >= 1, default 10
+        Length of each list.
+    min_ratings : int >= 1, default 1
+        Only items with at least this many ratings can be recommended.
+
+    Returns
+    -------
+    dict user -> list of item ids
+        Best first; shorter than ``n`` only if the user rated nearly everything.
+
+    Raises
+    ------
+    ValueError
+        For invalid ratings, empty ``users``, ``n < 1``, or when no item has
+        ``min_ratings`` ratings.
+
+    See the course notebook on top-N recommendation (notebooks/).
+    """
+    rated_by, rated_items, ratings = check_ratings_frame(train, allow_negative=True)
+    n = check_positive_int(n, "n")
+    min_ratings = check_positive_int(min_ratings, "min_ratings")
+    users = _user_list(users)
+
+    stats = (
+        pd.DataFrame({"item": rated_items.to_numpy(), "rating": ratings})
+        .groupby("item")["rating"]
+        .agg(count="size", mean="mean")
+        .reset_index()
+    )
+    stats = stats[stats["count"] >= min_ratings]
+    if stats.empty:
+        raise ValueError(
+            f"no item has at least min_ratings={min_ratings} ratings; lower min_ratings"
+        )
+    ranked = stats.sort_values(
+        ["count", "mean", "item"], ascending=[False, False, True], kind="stable"
+    )["item"].tolist()
+
+    seen_by_user = (
+        pd.DataFrame({"user": rated_by.to_numpy(), "item": rated_items.to_numpy()})
+        .groupby("user")["item"]
+        .agg(set)
+        .to_dict()
+    )
+    recommendations = {}
+    for user in users:
+        seen = seen_by_user.get(user, set())
+        # at most len(seen) of the first n + len(seen) items are skipped
+        head = ranked[: n + len(seen)]
+        recommendations[user] = [item for item in head if item not in seen][:n]
+    return recommendations
+
+
+def catalogue_coverage(
+    recommendations: Mapping[Hashable, Sequence[Hashable]], n_items: int
+) -> float:
+    """Fraction of the catalogue that appears in at least one recommendation list.
+
+    A popularity baseline recommends the same few items to everyone (low
+    coverage); a personalised model should spread over more of the catalogue.
+
+    Parameters
+    ----------
+    recommendations : dict user -> list of item ids
+        E.g. from :func:`top_n_all` or :func:`popularity_top_n`.
+    n_items : int >= 1
+        Size of the catalogue (e.g. number of items in the training set).
+
+    Returns
+    -------
+    float in [0, 1]
+        ``len(distinct recommended items) / n_items``.
+
+    Raises
+    ------
+    ValueError
+        If ``recommendations`` is empty, or it holds more distinct items than
+        ``n_items`` (then ``n_items`` is not the catalogue size).
+
+    See the course notebook on top-N recommendation (notebooks/).
+    """
+    n_items = check_positive_int(n_items, "n_items")
+    if not isinstance(recommendations, Mapping):
+        raise TypeError("recommendations must be a dict user -> list of item ids")
+    if not recommendations:
+        raise ValueError("recommendations is empty: there is nothing to measure coverage of")
+    distinct = set().union(*(set(items) for items in recommendations.values()))
+    if len(distinct) > n_items:
+        raise ValueError(
+            f"the recommendations use {len(distinct)} distinct items but n_items={n_items}; "
+            f"n_items must be the catalogue size (e.g. train['item'].nunique())"
+        )
+    return len(distinct) / n_items
