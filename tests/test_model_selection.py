@@ -275,3 +275,26 @@ def test_cross_validate_progress_bar_can_be_switched_off(capsys):
     assert "CV folds" in capsys.readouterr().err
     cross_validate(MeanModel, frame, KFold(3, random_state=0), progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_cross_validate_with_nmf_teach_nmf_equals_surprise_nmf():
+    """End to end: same folds + same NMF => the same fold errors as Surprise."""
+    nmf = pytest.importorskip("nmf_teach.nmf")
+    from surprise import NMF as SurpriseNMF
+
+    frame = make_ratings(n_users=40, n_items=60, n_ratings=600, string_ids=True, seed=8)
+    frame["rating"] = np.ceil(frame["rating"])  # 1..5 stars
+    ours = cross_validate(
+        lambda: nmf.NMF(n_factors=4, n_epochs=20, random_state=0),
+        frame,
+        KFold(3, random_state=5),
+        progress=False,
+    )
+    theirs = sms.cross_validate(
+        SurpriseNMF(n_factors=4, n_epochs=20, random_state=0),
+        surprise_dataset(frame),
+        measures=["rmse", "mae"],
+        cv=sms.KFold(3, random_state=5),
+    )
+    np.testing.assert_allclose(ours["rmse"], theirs["test_rmse"], rtol=1e-10)
+    np.testing.assert_allclose(ours["mae"], theirs["test_mae"], rtol=1e-10)
