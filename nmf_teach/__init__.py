@@ -1,1 +1,24 @@
+"""nmf_teach: the small, transparent NMF package of the nmf-teach course.
+
+One idea per module; each docstring points to the notebook that explains it.
+
+* :class:`NMF` (``nmf_teach.nmf``): Surprise's NMF (Luo et al. 2014), exact and vectorized.
+* :func:`multiplicative_updates` (``nmf_teach.multiplicative``): Lee & Seung (2001), dense.
+* ``nmf_teach.datasets``: the source text's toy tables and MovieLens small (shipped).
+* ``nmf_teach.metrics``, ``nmf_teach.model_selection``: RMSE/MAE, ranking metrics, splits, CV.
+* ``nmf_teach.recommend``: top-N lists. ``nmf_teach.plotting``: heatmaps and loss curves.
+"""
+
+from . import datasets, metrics, model_selection
+from .multiplicative import multiplicative_updates
+from .nmf import NMF
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "NMF",
+    "datasets",
+    "metrics",
+    "model_selection",
+    "multiplicative_updates",
+]
