@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -35,6 +34,8 @@ ALL_TICKS_MAX = 40  # label every row / column up to this many, else a readable 
 def _new_axes(ax: Axes | None) -> Axes:
     """``ax``, or the Axes of a new figure."""
     if ax is None:
+        import matplotlib.pyplot as plt  # here, so importing this module never picks a backend
+
         _, ax = plt.subplots()
     return ax
 
