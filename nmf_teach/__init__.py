@@ -9,7 +9,7 @@ One idea per module; each docstring points to the notebook that explains it.
 * ``nmf_teach.recommend``: top-N lists. ``nmf_teach.plotting``: heatmaps and loss curves.
 """
 
-from . import datasets, metrics, model_selection
+from . import datasets, metrics, model_selection, plotting, recommend
 from .multiplicative import multiplicative_updates
 from .nmf import NMF
 
@@ -21,4 +21,6 @@ __all__ = [
     "metrics",
     "model_selection",
     "multiplicative_updates",
+    "plotting",
+    "recommend",
 ]

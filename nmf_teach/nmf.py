@@ -133,8 +133,12 @@ def _multiplicative_step(
     unchanged instead of producing NaN.
     """
     denominator += count_reg * factors
-    ratio = np.divide(numerator, denominator, out=np.ones_like(numerator), where=denominator != 0)
-    factors *= ratio
+    if denominator.all():  # the usual case: a plain, fast elementwise update
+        factors *= np.divide(numerator, denominator, out=numerator)
+    else:
+        factors *= np.divide(
+            numerator, denominator, out=np.ones_like(numerator), where=denominator != 0
+        )
 
 
 class NMF:
