@@ -46,7 +46,6 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import pooch
 
 from nmf_teach._validation import check_ratings_frame
 
@@ -445,6 +444,8 @@ def _data_home(data_home: str | os.PathLike[str] | None) -> Path:
     env = os.environ.get("NMF_TEACH_DATA")
     if env:
         return Path(env).expanduser()
+    import pooch  # lazily: see _retrieve_member
+
     return Path(pooch.os_cache("nmf_teach"))
 
 
@@ -464,6 +465,10 @@ def _retrieve_member(
     On any failure the cache folder is left as it was found: files and folders
     this call created are removed before the error propagates.
     """
+    # Imported here, not at the top: pooch imports tqdm.auto, which warns in a
+    # notebook without ipywidgets; only the downloaders need pooch.
+    import pooch
+
     folder = _data_home(data_home)
     archive = folder / fname
     extract_dir = folder / (fname + ".unzip")

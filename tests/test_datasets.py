@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pooch
 import pytest
 
 from nmf_teach import datasets
@@ -411,7 +412,7 @@ def test_fetch_defaults_are_pinned(monkeypatch, tmp_path):
         calls.append(kwargs)
         raise ValueError("stop before any download")
 
-    monkeypatch.setattr(datasets.pooch, "retrieve", fake_retrieve)
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
     monkeypatch.delenv("NMF_TEACH_DATA", raising=False)
     for fetch in (datasets.fetch_movielens_100k, datasets.fetch_movielens_1m):
         with pytest.raises(ValueError, match="stop before"):
@@ -428,7 +429,7 @@ def test_fetch_defaults_are_pinned(monkeypatch, tmp_path):
 
 def test_default_data_home(monkeypatch, tmp_path):
     monkeypatch.delenv("NMF_TEACH_DATA", raising=False)
-    assert datasets._data_home(None) == Path(datasets.pooch.os_cache("nmf_teach"))
+    assert datasets._data_home(None) == Path(pooch.os_cache("nmf_teach"))
     monkeypatch.setenv("NMF_TEACH_DATA", str(tmp_path))
     assert datasets._data_home(None) == tmp_path
     assert datasets._data_home(tmp_path / "x") == tmp_path / "x"
