@@ -1,0 +1,203 @@
+"""Tests of nmf_teach.biased_nmf: BaselineOnly parity, non-negativity, descent, API, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from surprise import BaselineOnly, Dataset, Reader
+
+from nmf_teach.biased_nmf import BiasedNMF
+
+
+def random_ratings(seed: int, n_users: int = 30, n_items: int = 40, n: int = 400) -> pd.DataFrame:
+    """Random (user, item) pairs without duplicates, mixed id types, half-star ratings."""
+    rng = np.random.default_rng(seed)
+    cells = rng.choice(n_users * n_items, size=n, replace=False)
+    return pd.DataFrame(
+        {
+            "user": [f"u{c // n_items}" for c in cells],
+            "item": (cells % n_items) * 7 + 3,
+            "rating": rng.integers(1, 11, size=n) / 2,
+        }
+    )
+
+
+SMALL = dict(n_factors=4, n_epochs=5)
+
+
+def test_biases_after_the_baseline_step_equal_surprise_baseline_only():
+    df = random_ratings(0)
+    trainset = Dataset.load_from_df(df, Reader(rating_scale=(0.5, 5))).build_full_trainset()
+    baseline = BaselineOnly(verbose=False).fit(trainset)
+    model = BiasedNMF(n_factors=3, n_epochs=0).fit(df, rating_scale=(0.5, 5))
+    bu = [baseline.bu[trainset.to_inner_uid(u)] for u in model.user_ids_]
+    bi = [baseline.bi[trainset.to_inner_iid(i)] for i in model.item_ids_]
+    np.testing.assert_allclose(model.bu_, bu, atol=1e-12)
+    np.testing.assert_allclose(model.bi_, bi, atol=1e-12)
+    assert model.global_mean_ == pytest.approx(trainset.global_mean)
+
+
+def test_factors_non_negative_finite_and_shapes():
+    df = random_ratings(1)
+    model = BiasedNMF(**SMALL, random_state=0).fit(df)
+    n_users, n_items = df.user.nunique(), df.item.nunique()
+    assert model.pu_.shape == (n_users, 4) and model.qi_.shape == (n_items, 4)
+    assert model.bu_.shape == (n_users,) and model.bi_.shape == (n_items,)
+    for factors in (model.pu_, model.qi_):
+        assert np.isfinite(factors).all() and (factors >= 0).all()
+    assert model.rating_scale_ == (0.5, 5.0)
+    assert list(model.user_ids_) == list(pd.unique(df.user))
+    assert all(model.user_index_[u] == r for r, u in enumerate(model.user_ids_))
+    assert all(model.item_index_[i] == r for r, i in enumerate(model.item_ids_))
+
+
+def test_objective_never_increases_and_training_error_drops():
+    df = random_ratings(2)
+    model = BiasedNMF(n_factors=5, n_epochs=15, reg_pu=0.01, reg_qi=0.01, random_state=0).fit(df)
+    assert model.objective_.shape == (16,) and model.train_rmse_.shape == (16,)
+    steps = np.diff(model.objective_)
+    assert (steps <= 1e-9 * model.objective_[0]).all()
+    assert model.train_rmse_[-1] < model.train_rmse_[0]
+
+
+def test_objective_matches_its_definition():
+    df = random_ratings(3)
+    m = BiasedNMF(**SMALL, random_state=0).fit(df, rating_scale=(-10, 10))
+    u = np.array([m.user_index_[x] for x in df.user])
+    i = np.array([m.item_index_[x] for x in df.item])
+    est = m.global_mean_ + m.bu_[u] + m.bi_[i] + np.sum(m.pu_[u] * m.qi_[i], axis=1)
+    n_u, n_i = np.bincount(u), np.bincount(i)
+    expected = (
+        np.sum((df.rating - est) ** 2)
+        + m.reg_bu * np.sum(m.bu_**2)
+        + m.reg_bi * np.sum(m.bi_**2)
+        + m.reg_pu * np.sum(n_u * np.sum(m.pu_**2, axis=1))
+        + m.reg_qi * np.sum(n_i * np.sum(m.qi_**2, axis=1))
+    )
+    assert m.objective_[-1] == pytest.approx(expected, rel=1e-10)
+    # Unclipped predictions on a wide scale are exactly the model formula.
+    np.testing.assert_allclose(m.predict_frame(df), est, atol=1e-12)
+
+
+def test_one_column_update_is_the_clipped_minimiser():
+    """After fitting, no single p_uf can be moved to lower the objective (KKT check)."""
+    df = random_ratings(4)
+    m = BiasedNMF(n_factors=3, n_epochs=200, random_state=0).fit(df, rating_scale=(-10, 10))
+    u = np.array([m.user_index_[x] for x in df.user])
+    i = np.array([m.item_index_[x] for x in df.item])
+    residual = df.rating.to_numpy() - m.predict_frame(df)
+    # Gradient of J with respect to p_uf, divided by -2.
+    n_u = np.bincount(u, minlength=len(m.user_ids_))
+    for f in range(3):
+        grad = np.bincount(u, residual * m.qi_[i, f]) - m.reg_pu * n_u * m.pu_[:, f]
+        positive = m.pu_[:, f] > 1e-8
+        assert np.abs(grad[positive]).max() < 1e-3  # stationary where p_uf > 0
+        assert (grad[~positive] < 1e-3).all()  # and pushing against the bound at 0
+
+
+def test_deterministic_with_a_seed_and_seed_matters():
+    df = random_ratings(5)
+    a = BiasedNMF(**SMALL, random_state=7).fit(df)
+    b = BiasedNMF(**SMALL, random_state=7).fit(df)
+    c = BiasedNMF(**SMALL, random_state=8).fit(df)
+    np.testing.assert_array_equal(a.pu_, b.pu_)
+    np.testing.assert_array_equal(a.predict_frame(df), b.predict_frame(df))
+    assert not np.array_equal(a.pu_, c.pu_)
+    rng = np.random.RandomState(7)
+    np.testing.assert_array_equal(BiasedNMF(**SMALL, random_state=rng).fit(df).pu_, a.pu_)
+
+
+def test_predict_equals_predict_frame_and_fallbacks():
+    df = random_ratings(6)
+    m = BiasedNMF(**SMALL, random_state=0).fit(df)
+    pairs = pd.DataFrame(
+        [(u, i) for u in [*pd.unique(df.user)[:5], "nobody"] for i in [*pd.unique(df.item)[:5], -1]]
+    )
+    frame = m.predict_frame(pairs)
+    single = np.array([m.predict(u, i) for u, i in pairs.itertuples(index=False)])
+    np.testing.assert_array_equal(frame, single)
+    assert np.all((frame >= 0.5) & (frame <= 5))
+    known_item = pd.unique(df.item)[0]
+    known_user = pd.unique(df.user)[0]
+    mu = m.global_mean_
+    assert m.predict("nobody", -1) == pytest.approx(np.clip(mu, 0.5, 5))
+    assert m.predict("nobody", known_item) == pytest.approx(
+        np.clip(mu + m.bi_[m.item_index_[known_item]], 0.5, 5)
+    )
+    assert m.predict(known_user, -1) == pytest.approx(
+        np.clip(mu + m.bu_[m.user_index_[known_user]], 0.5, 5)
+    )
+
+
+def test_unbiased_model_is_a_plain_nmf():
+    df = random_ratings(7)
+    m = BiasedNMF(**SMALL, biased=False, random_state=0).fit(df, rating_scale=(0, 10))
+    assert not m.bu_.any() and not m.bi_.any()
+    u, i = df.user.iloc[0], df.item.iloc[0]
+    expected = m.pu_[m.user_index_[u]] @ m.qi_[m.item_index_[i]]
+    assert m.predict(u, i) == pytest.approx(expected)
+    assert m.predict("nobody", i) == pytest.approx(df.rating.mean())
+
+
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        (dict(n_factors=0), ValueError, "n_factors"),
+        (dict(n_factors=2.5), TypeError, "n_factors"),
+        (dict(n_epochs=-1), ValueError, "n_epochs"),
+        (dict(bias_epochs=-1), ValueError, "bias_epochs"),
+        (dict(reg_pu=-0.1), ValueError, "reg_pu"),
+        (dict(reg_bi=float("nan")), ValueError, "reg_bi"),
+        (dict(reg_qi="0.1"), TypeError, "reg_qi"),
+        (dict(init_low=-1.0), ValueError, "init_low"),
+        (dict(init_low=0.5, init_high=0.5), ValueError, "init_high"),
+    ],
+)
+def test_bad_parameters_raise(params, error, message):
+    with pytest.raises(error, match=message):
+        BiasedNMF(**params).fit(random_ratings(8))
+
+
+def test_bad_data_raise():
+    df = random_ratings(9)
+    with pytest.raises(TypeError, match="DataFrame"):
+        BiasedNMF().fit(df.to_numpy())
+    negative = df.assign(rating=df.rating - 3)
+    with pytest.raises(ValueError, match="non-negative"):
+        BiasedNMF().fit(negative)
+    with pytest.raises(ValueError, match="NaN"):
+        BiasedNMF().fit(df.assign(rating=np.where(df.index == 3, np.nan, df.rating)))
+    with pytest.raises(ValueError, match="duplicate"):
+        BiasedNMF().fit(pd.concat([df, df.iloc[:1]]))
+    with pytest.raises(ValueError, match="excludes"):
+        BiasedNMF().fit(df, rating_scale=(1, 4))
+    with pytest.raises(ValueError, match="rating_scale"):
+        BiasedNMF().fit(df, rating_scale=(5, 1))
+    with pytest.raises(ValueError, match="not fitted"):
+        BiasedNMF().predict("u1", 3)
+    with pytest.raises(ValueError, match="first two columns"):
+        BiasedNMF(**SMALL).fit(df).predict_frame(df[["user"]])
+
+
+def test_repr_shows_changed_settings():
+    assert repr(BiasedNMF(n_factors=7, random_state=1)) == "BiasedNMF(n_factors=7, random_state=1)"
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    k=st.integers(1, 6),
+    reg=st.sampled_from([0.0, 0.01, 0.1]),
+    biased=st.booleans(),
+)
+def test_property_non_negative_and_descending(seed, k, reg, biased):
+    df = random_ratings(seed, n_users=8, n_items=9, n=30)
+    m = BiasedNMF(
+        n_factors=k, n_epochs=6, reg_pu=reg, reg_qi=reg, biased=biased, random_state=seed
+    ).fit(df)
+    assert (m.pu_ >= 0).all() and (m.qi_ >= 0).all()
+    assert np.isfinite(m.pu_).all() and np.isfinite(m.qi_).all()
+    assert (np.diff(m.objective_) <= 1e-9 * max(1.0, m.objective_[0])).all()
+    pred = m.predict_frame(df)
+    assert np.isfinite(pred).all() and (pred >= 0.5).all() and (pred <= 5).all()
