@@ -1,19 +1,22 @@
-"""Regularized NMF for rating prediction, exactly as ``surprise.NMF`` runs it.
+r"""Regularized NMF for rating prediction, exactly as ``surprise.NMF`` runs it.
 
 The model (Luo, Zhou, Xia and Zhu, 2014, "An Efficient Non-Negative
 Matrix-Factorization-Based Approach to Collaborative Filtering for Recommender
 Systems", IEEE Trans. Industrial Informatics 10(2)) predicts
 
-.. math:: \\hat r_{ui} = p_u \\cdot q_i
-          \\qquad\\text{or, with ``biased=True``,}\\qquad
-          \\hat r_{ui} = \\mu + b_u + b_i + p_u \\cdot q_i
+.. math:: \hat r_{ui} = p_u \cdot q_i
+          \qquad\text{or, with ``biased=True``,}\qquad
+          \hat r_{ui} = \mu + b_u + b_i + p_u \cdot q_i
 
 with non-negative user factors ``p_u`` (rows of ``pu_``, shape ``(n_users, k)``)
 and item factors ``q_i`` (rows of ``qi_``, shape ``(n_items, k)``). It minimises
-the regularized squared error over the observed ratings ``K``
+the squared error over the observed ratings ``K``, with each factor vector
+regularized in proportion to its number of ratings (``|I_u|`` items of user
+``u``, ``|U_i|`` users of item ``i``),
 
-.. math:: \\sum_{(u,i)\\in K} (r_{ui} - \\hat r_{ui})^2
-          + \\lambda_u \\lVert p_u \\rVert^2 + \\lambda_i \\lVert q_i \\rVert^2
+.. math:: \frac12 \sum_{(u,i)\in K} (r_{ui} - \hat r_{ui})^2
+          + \frac{\lambda_u}{2} \sum_u |I_u| \lVert p_u \rVert^2
+          + \frac{\lambda_i}{2} \sum_i |U_i| \lVert q_i \rVert^2
 
 by the multiplicative updates of one epoch (all sums over the ratings of user
 ``u`` / item ``i``, every sum computed with the factors of the start of the epoch)::
@@ -25,8 +28,10 @@ A factor that is exactly 0 stays 0 (it is never updated), as in Surprise.
 Each update multiplies a non-negative number by a ratio of non-negative numbers,
 so the factors stay non-negative (in the unbiased model).
 
-The course derives these updates in ``notebooks/07_surprise_nmf.ipynb`` and
-uses the model on MovieLens from ``notebooks/08_movielens.ipynb`` on.
+The course derives these updates in ``notebooks/07_surprise_nmf.ipynb`` (and
+checks them against Surprise there) and uses the model on real ratings from
+``notebooks/08_movielens_small.ipynb`` on. With the default 50 epochs on tiny
+data the updates may still oscillate (notebook 07 shows it).
 
 Why this is fast: Surprise loops over the ratings in Cython, one rating at a
 time. Here one epoch is a handful of vectorized operations on a sparsity
