@@ -114,7 +114,8 @@ def _frame(
 
 
 def toy_ratings_matrix() -> pd.DataFrame:
-    """The 3 x 3 user-item rating matrix R of the source text.
+    """The 3 x 3 user-item rating matrix R of the source text. Used in
+    ``notebooks/02_ratings_matrix.ipynb``.
 
     Returns
     -------
@@ -139,7 +140,8 @@ def toy_ratings_matrix() -> pd.DataFrame:
 
 
 def toy_ratings_long() -> pd.DataFrame:
-    """The observed (non-zero) entries of :func:`toy_ratings_matrix` in long form.
+    """The observed (non-zero) entries of :func:`toy_ratings_matrix` in long form. Used in
+    ``notebooks/02_ratings_matrix.ipynb``.
 
     Returns
     -------
@@ -155,7 +157,8 @@ def toy_ratings_long() -> pd.DataFrame:
 
 
 def toy_factors() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The user and item factor tables printed "after training" in the source text.
+    """The user and item factor tables printed "after training" in the source text. Used in
+    ``notebooks/03_factorization_by_hand.ipynb``.
 
     Returns
     -------
@@ -191,7 +194,8 @@ def toy_factors() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def toy_predicted_table() -> pd.DataFrame:
-    """The "predicted ratings" table exactly as printed in the source text.
+    """The "predicted ratings" table exactly as printed in the source text. Used in
+    ``notebooks/03_factorization_by_hand.ipynb``.
 
     Returns
     -------
@@ -216,7 +220,8 @@ def toy_predicted_table() -> pd.DataFrame:
 
 
 def action_romance_factors() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The "Action" / "Romance" latent-factor example of the source text.
+    """The "Action" / "Romance" latent-factor example of the source text. Used in
+    ``notebooks/04_latent_factors.ipynb``.
 
     Returns
     -------
@@ -254,7 +259,8 @@ def action_romance_factors() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def surprise_example_ratings() -> pd.DataFrame:
-    """The ratings table of the source text's ``Surprise`` code example.
+    """The ratings table of the source text's ``Surprise`` code example. Used in
+    ``notebooks/07_surprise_nmf.ipynb``.
 
     Returns
     -------
@@ -342,7 +348,8 @@ def _read_small_movies(folder: Path) -> pd.DataFrame:
 
 
 def load_movielens_small() -> pd.DataFrame:
-    """MovieLens "latest small" ratings (shipped with the package).
+    """MovieLens "latest small" ratings (shipped with the package). Used in
+    ``notebooks/08_movielens_small.ipynb``.
 
     The SHA-256 of ``ratings.csv`` is checked against the shipped ``SHA256SUMS``
     before the file is read. The parsed table is cached per process; each call
@@ -370,7 +377,8 @@ def load_movielens_small() -> pd.DataFrame:
 
 
 def load_movielens_small_movies() -> pd.DataFrame:
-    """Titles and genres of the MovieLens "latest small" movies.
+    """Titles and genres of the MovieLens "latest small" movies. Used in
+    ``notebooks/08_movielens_small.ipynb``.
 
     ``movies.csv`` is SHA-256 checked like :func:`load_movielens_small`, parsed
     once per process, and returned as a fresh copy.
@@ -392,7 +400,8 @@ def load_movielens_small_movies() -> pd.DataFrame:
 
 
 def genre_matrix(movies: pd.DataFrame) -> pd.DataFrame:
-    """One-hot genre table, for correlating latent factors with genres.
+    """One-hot genre table, for correlating latent factors with genres. Used in
+    ``notebooks/11_what_the_factors_mean.ipynb``.
 
     Parameters
     ----------

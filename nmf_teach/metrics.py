@@ -12,7 +12,8 @@ Two families of metrics, matching the two questions a recommender answers:
   averaged over users with :func:`ranking_metrics`. :func:`relevant_items`
   builds the "relevant" sets from a held-out ratings table.
 
-See the course notebook on evaluation (notebooks/).
+RMSE and MAE are explained in ``notebooks/08_movielens_small.ipynb``;
+the ranking metrics in ``notebooks/12_recommending.ipynb``.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def rmse(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndar
     ValueError
         If the inputs are empty, of different lengths, not 1-D, or contain NaN/inf.
 
-    See the course notebook on evaluation (notebooks/).
+    Explained in ``notebooks/08_movielens_small.ipynb``.
 
     Examples
     --------
@@ -131,7 +132,7 @@ def mae(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarr
     ValueError
         If the inputs are empty, of different lengths, not 1-D, or contain NaN/inf.
 
-    See the course notebook on evaluation (notebooks/).
+    Explained in ``notebooks/08_movielens_small.ipynb``.
 
     Examples
     --------
@@ -201,7 +202,7 @@ def precision_at_k(
     -------
     float in [0, 1]
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
 
     Examples
     --------
@@ -234,7 +235,7 @@ def recall_at_k(recommended: Sequence[Hashable], relevant: Collection[Hashable],
     ValueError
         If ``relevant`` is empty: recall is 0/0 there, so skip such users.
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
 
     Examples
     --------
@@ -278,7 +279,7 @@ def ndcg_at_k(recommended: Sequence[Hashable], relevant: Collection[Hashable], k
     ValueError
         If ``relevant`` is empty: the ideal DCG is 0, so skip such users.
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
 
     Examples
     --------
@@ -337,7 +338,7 @@ def ranking_metrics(
     ValueError
         If no user has both recommendations and a relevant item.
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
     """
     k = check_positive_int(k, "k")
     if not isinstance(recommendations, Mapping) or not isinstance(relevant, Mapping):
@@ -381,7 +382,7 @@ def relevant_items(ratings: pd.DataFrame, *, threshold: float) -> dict[Hashable,
     dict user -> set of item ids
         Only users with at least one relevant item appear.
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
     """
     users, items, values = check_ratings_frame(ratings, allow_negative=True)
     if not np.isfinite(threshold):

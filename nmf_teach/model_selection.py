@@ -18,7 +18,8 @@ How Surprise splits ``n`` ratings (and so how we do):
 3. train/test split: the first ``n - ceil(test_size * n)`` shuffled rows train,
    the rest test.
 
-See the course notebook on evaluation (notebooks/).
+Used in ``notebooks/08_movielens_small.ipynb`` (split) and
+``notebooks/09_against_the_baselines.ipynb`` (the 5 folds every method is compared on).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def train_test_split(
         For invalid ratings (see ``check_ratings_frame``) or a ``test_size`` that
         would leave the training or test set empty.
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/08_movielens_small.ipynb``.
     """
     check_ratings_frame(data, allow_negative=True)
     n = len(data)
@@ -148,7 +149,7 @@ class KFold:
     >>> [len(test) for _, test in KFold(n_splits=2, random_state=0).split(ratings)]
     [3, 2]
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/09_against_the_baselines.ipynb``.
     """
 
     def __init__(
@@ -276,7 +277,8 @@ def cross_validate(
         For an unknown measure, an invalid ``cv`` or ``rating_scale``, or a model
         whose ``predict_frame`` returns the wrong number of predictions.
 
-    See the course notebook on evaluation (notebooks/).
+    Used in ``notebooks/09_against_the_baselines.ipynb`` and
+    ``notebooks/10_making_nmf_competitive.ipynb``.
     """
     _, _, ratings = check_ratings_frame(data, allow_negative=True)
     if isinstance(measures, str):

@@ -35,7 +35,8 @@ empty row or column of ``W``) therefore keeps its initial factors forever.
 
 Reference: D. D. Lee and H. S. Seung, "Algorithms for Non-negative Matrix
 Factorization", Advances in Neural Information Processing Systems 13 (2001).
-Derived step by step in the course notebook on learning U and V (notebooks/).
+Derived step by step in ``notebooks/05_learning_u_and_v.ipynb``; the mask and
+the never-rated item in ``notebooks/06_missing_ratings.ipynb``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ colour-blind readers: ``viridis`` by default, ``RdBu_r`` with limits symmetric
 around 0 for signed data (``diverging=True``). Missing ratings are never a
 colour: they are drawn as light grey hatched cells marked "?".
 
-See the course notebooks (notebooks/), starting with the one on the ratings matrix.
+Used throughout the course: ``heatmap`` from ``notebooks/02_ratings_matrix.ipynb``,
+``loss_curve`` in ``notebooks/05_learning_u_and_v.ipynb``, ``bar_compare`` in
+``notebooks/09_against_the_baselines.ipynb``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ The model needs ``user_ids_`` and ``item_ids_`` (arrays of the raw ids it was
 fitted on) and ``predict_frame(df) -> np.ndarray`` scoring the (user, item)
 pairs in the first two columns of ``df`` -- e.g. a fitted ``nmf_teach.NMF``.
 
-See the course notebook on top-N recommendation (notebooks/).
+Used in ``notebooks/12_recommending.ipynb``.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def top_n(
         :func:`popularity_top_n`), ``n < 1``, or ``items`` is empty, repeats an
         item or contains items unknown to the model.
 
-    See the course notebook on top-N recommendation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
     """
     n = check_positive_int(n, "n")
     users = _user_list([user])
@@ -243,7 +243,7 @@ def top_n_all(
     ValueError
         As :func:`top_n`; the message lists the unknown (cold-start) users.
 
-    See the course notebook on top-N recommendation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
     """
     n = check_positive_int(n, "n")
     users = _user_list(users)
@@ -293,7 +293,7 @@ def popularity_top_n(
         For invalid ratings, empty ``users``, ``n < 1``, or when no item has
         ``min_ratings`` ratings.
 
-    See the course notebook on top-N recommendation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
     """
     rated_by, rated_items, ratings = check_ratings_frame(train, allow_negative=True)
     n = check_positive_int(n, "n")
@@ -356,7 +356,7 @@ def catalogue_coverage(
         If ``recommendations`` is empty, or it holds more distinct items than
         ``n_items`` (then ``n_items`` is not the catalogue size).
 
-    See the course notebook on top-N recommendation (notebooks/).
+    Used in ``notebooks/12_recommending.ipynb``.
     """
     n_items = check_positive_int(n_items, "n_items")
     if not isinstance(recommendations, Mapping):
