@@ -1,5 +1,13 @@
 """Sphinx extension of the nmf-teach website: API links, math everywhere, no thebe.
 
+0. Notebook -> API. In a notebook's text, inline code naming an object of the
+   package (```nmf_teach.NMF```, ```nmf_teach.plotting.heatmap```) becomes a link
+   to its entry on the API page, whose [source] link leads on to the code. The
+   name is looked up by importing it, so a re-export (``nmf_teach.NMF``) links
+   to where the object is documented (``nmf_teach.nmf.NMF``). A name that does
+   not exist in the package (renamed, misspelt) is a warning, which fails
+   ``make book``.
+
 1. Docstring -> notebook. The ``nmf_teach`` docstrings name the notebook that
    explains them, as ``notebooks/NN_name.ipynb``. On the API page that name
    becomes a link to the notebook's page, so a reader can go from a function to
@@ -27,9 +35,91 @@
    removed so that a page names no host it could load code from.
 """
 
+import importlib
 import re
 
 from docutils import nodes
+from sphinx import addnodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_NAME = re.compile(r"^(nmf_teach(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?:\(\)|\(\.\.\.\))?$")
+
+
+def _resolve(dotted):
+    """The documented name of ``dotted`` and its module, or None if it does not exist."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        module = obj.__name__
+        rest = parts[cut:]
+        owner = None
+        for i, attr in enumerate(rest):
+            if not hasattr(obj, attr):
+                # An instance attribute set by fit() (NMF.pu_): link to its class.
+                if owner is None and i == len(rest) - 1 and isinstance(obj, type):
+                    return f"{obj.__module__}.{obj.__qualname__}", obj.__module__
+                return None
+            owner, obj = obj, getattr(obj, attr)
+        if not rest:
+            return module, module
+        home = getattr(obj, "__module__", None)
+        qualname = getattr(obj, "__qualname__", None)
+        if isinstance(home, str) and home.startswith("nmf_teach") and qualname:
+            return f"{home}.{qualname}", home
+        # A constant: its own name, in the module that holds it.
+        return ".".join(parts), getattr(owner, "__name__", module)
+    return None
+
+
+def _link_package_names(app, doctree):
+    docname = app.env.docname
+    if not docname.startswith("notebooks/"):
+        return
+    for literal in list(doctree.findall(nodes.literal)):
+        if isinstance(literal.parent, (nodes.reference, addnodes.pending_xref)):
+            continue
+        match = PACKAGE_NAME.match(literal.astext())
+        if not match:
+            continue
+        resolved = _resolve(match.group(1))
+        if resolved is None:
+            logger.warning(
+                "`%s` names nothing in the nmf_teach package (renamed or misspelt?)",
+                literal.astext(),
+                location=literal,
+            )
+            continue
+        target, module = resolved
+        xref = addnodes.pending_xref(
+            "",
+            literal.deepcopy(),
+            refdomain="py",
+            reftype="obj",
+            reftarget=target,
+            refexplicit=True,
+            refwarn=True,
+            nmf_teach_module=module,
+        )
+        literal.replace_self(xref)
+
+
+def _fallback_to_module(app, env, node, contnode):
+    # A package name with no entry of its own on the API page (a constant
+    # without a docstring): link to its module's section instead.
+    module = node.get("nmf_teach_module")
+    if not module:
+        return None
+    domain = env.get_domain("py")
+    return (
+        domain.resolve_xref(env, node["refdoc"], app.builder, "mod", module, node, contnode)
+        or contnode
+    )
+
 
 NOTEBOOK = re.compile(r"(?:``)?notebooks/(\d\d_[A-Za-z0-9_]+)\.ipynb(?:``)?")
 
@@ -83,9 +173,11 @@ def _drop_thebe_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.set_html_assets_policy("always")
+    app.connect("doctree-read", _link_package_names)
     app.connect("autodoc-process-docstring", _link_notebooks)
     # Low priority: run after every resolver that could find a real target.
     app.connect("missing-reference", _type_words_are_prose, priority=900)
+    app.connect("missing-reference", _fallback_to_module, priority=900)
     # After sphinx-thebe's own handlers (default priority 500).
     app.connect("doctree-resolved", _drop_thebe_config, priority=900)
     app.connect("html-page-context", _drop_thebe_scripts, priority=900)
