@@ -1,12 +1,14 @@
 """Sphinx extension of the nmf-teach website: API links, math everywhere, no thebe.
 
 0. Notebook -> API. In a notebook's text, inline code naming an object of the
-   package (```nmf_teach.NMF```, ```nmf_teach.plotting.heatmap```) becomes a link
+   package (```nmf_teach.NMF```, ```nmf_teach.plotting.heatmap```, or short,
+   ```datasets.genre_matrix```) becomes a link
    to its entry on the API page, whose [source] link leads on to the code. The
    name is looked up by importing it, so a re-export (``nmf_teach.NMF``) links
-   to where the object is documented (``nmf_teach.nmf.NMF``). A name that does
-   not exist in the package (renamed, misspelt) is a warning, which fails
-   ``make book``.
+   to where the object is documented (``nmf_teach.nmf.NMF``). A full
+   ``nmf_teach.`` name that does not exist in the package (renamed, misspelt)
+   is a warning, which fails ``make book``; a short name that does not resolve
+   is left as it is.
 
 1. Docstring -> notebook. The ``nmf_teach`` docstrings name the notebook that
    explains them, as ``notebooks/NN_name.ipynb``. On the API page that name
@@ -47,6 +49,17 @@ logger = logging.getLogger(__name__)
 PACKAGE_NAME = re.compile(r"^(nmf_teach(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?:\(\)|\(\.\.\.\))?$")
 
 
+SHORT_NAME = re.compile(r"^([a-z_]+)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?:\(\)|\(\.\.\.\))?$")
+
+
+def _submodules():
+    import pkgutil
+
+    import nmf_teach
+
+    return {m.name for m in pkgutil.iter_modules(nmf_teach.__path__) if not m.name.startswith("_")}
+
+
 def _resolve(dotted):
     """The documented name of ``dotted`` and its module, or None if it does not exist."""
     parts = dotted.split(".")
@@ -84,9 +97,17 @@ def _link_package_names(app, doctree):
         if isinstance(literal.parent, (nodes.reference, addnodes.pending_xref)):
             continue
         match = PACKAGE_NAME.match(literal.astext())
-        if not match:
+        short = SHORT_NAME.match(literal.astext())
+        if match:
+            dotted = match.group(1)
+        elif short and short.group(1) in _submodules():
+            # ``datasets.genre_matrix``: a module of the package, named short.
+            dotted = "nmf_teach." + short.group(1) + short.group(2)
+        else:
             continue
-        resolved = _resolve(match.group(1))
+        resolved = _resolve(dotted)
+        if resolved is None and not match:
+            continue  # a short name that is not ours after all: leave it alone
         if resolved is None:
             logger.warning(
                 "`%s` names nothing in the nmf_teach package (renamed or misspelt?)",
