@@ -93,13 +93,19 @@ def _comparable(title: str) -> str:
     return " ".join(title.split())
 
 
-def _hidden_cell_count(path: Path) -> int:
+def _hidden_cells(path: Path) -> list[str]:
+    """The sources of the code cells a hide-* tag folds away."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    return sum(
-        "hide-cell" in cell.get("metadata", {}).get("tags", [])
+    return [
+        "".join(cell["source"])
         for cell in nb["cells"]
         if cell["cell_type"] == "code"
-    )
+        and any(tag.startswith("hide-") for tag in cell.get("metadata", {}).get("tags", []))
+    ]
+
+
+def _hidden_cell_count(path: Path) -> int:
+    return len(_hidden_cells(path))
 
 
 # --------------------------------------------------------------------------- build
@@ -438,15 +444,18 @@ def test_solutions_are_folded(pages, notebook):
     page = pages(f"notebooks/{notebook.stem}")["page"]
     state = page.evaluate(
         """() => ({
-      hidden: [...document.querySelectorAll('.cell.tag_hide-cell')].map(cell => {
+      hidden: [...document.querySelectorAll(
+          '.cell.tag_hide-cell, .cell.tag_hide-input, .cell.tag_hide-output')].map(cell => {
         const d = cell.querySelector('details');
         const pre = cell.querySelector('.cell_input pre');
+        const summary = d && d.querySelector('summary');
         return {folded: !!d && !d.open,
+                label: summary ? summary.innerText.replace(/\\s+/g, ' ').trim() : '',
                 visible: !!pre && pre.checkVisibility() &&
                          pre.getBoundingClientRect().height > 0};
       }),
       details: [...document.querySelectorAll('.bd-article details')]
-        .filter(d => !d.closest('.cell.tag_hide-cell'))
+        .filter(d => !d.closest('.cell'))
         .map(d => ({open: d.open,
                     summary: (d.querySelector('summary') || {}).textContent || ''})),
     })"""
@@ -456,6 +465,16 @@ def test_solutions_are_folded(pages, notebook):
         f"{len(state['hidden'])} rendered as hidden"
     )
     assert all(c["folded"] and not c["visible"] for c in state["hidden"]), state["hidden"]
+    # The site labels every folded cell "Show the solution" (book/_config.yml).
+    labels = {c["label"] for c in state["hidden"]}
+    assert labels <= {"Show the solution"}, labels
+    not_solutions = [
+        src[:60] for src in _hidden_cells(notebook) if not src.startswith("# Solution")
+    ]
+    assert not not_solutions, (
+        f"{notebook.name}: cells folded as solutions that are not (first line "
+        f"'# Solution to exercise N', CONTRIBUTING.md): {not_solutions}"
+    )
     opened = [d["summary"].strip() for d in state["details"] if d["open"]]
     assert not opened, f"{notebook.name}: <details> rendered open: {opened}"
 
