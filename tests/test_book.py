@@ -258,10 +258,11 @@ def screenshot_dir(request) -> Path:
     path = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="nmf-teach-screenshots-"))
     path.mkdir(parents=True, exist_ok=True)
     yield path
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    message = f"book screenshots: {path}"
-    if reporter is not None:
-        reporter.write_line(message)
+    message = f"\nbook screenshots: {path}"
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if capture is not None:
+        with capture.global_and_fixture_disabled():
+            print(message, flush=True)
     else:
         print(message)
 
