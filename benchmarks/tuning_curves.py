@@ -83,7 +83,8 @@ def main() -> None:
     table = pd.DataFrame(rows)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(OUT, index=False)
-    means = table.groupby(["model", "curve", "value"], sort=False)[["train_rmse", "test_rmse"]]
+    by_setting = table.assign(value=table["value"].astype(str))  # keep True apart from 1
+    means = by_setting.groupby(["model", "curve", "value"], sort=False)[["train_rmse", "test_rmse"]]
     print(means.mean().round(4).to_string())
     print(f"\nwritten to {OUT.relative_to(OUT.parents[2])}")
     assert np.isfinite(table[["train_rmse", "test_rmse"]].to_numpy()).all()
