@@ -16,7 +16,7 @@ fold with the same clipped predictions as the test RMSE.
 
 Writes ``benchmarks/results/tuning_curves.csv`` with columns
 ``model, curve, value, fold, train_rmse, test_rmse``. Takes about 10 minutes on
-2 cores (``nmf_teach.NMF`` with Surprise's SGD biases is the slow point).
+2 quiet cores (most of it the ``BiasedNMF`` fits with 100 to 200 factors).
 
     python benchmarks/tuning_curves.py
 """
