@@ -7,11 +7,13 @@ One idea per module; each docstring points to the notebook that explains it.
 * ``nmf_teach.datasets``: the source text's toy tables and MovieLens small (shipped).
 * ``nmf_teach.metrics``, ``nmf_teach.model_selection``: RMSE/MAE, ranking metrics, splits, CV.
 * ``nmf_teach.recommend``: top-N lists. ``nmf_teach.plotting``: heatmaps and loss curves.
+* :func:`tuned_nmf` (``nmf_teach.tuned``, ``nmf_teach.biased_nmf``): the competitive NMF.
 """
 
 from . import datasets, metrics, model_selection, plotting, recommend
 from .multiplicative import multiplicative_updates
 from .nmf import NMF
+from .tuned import tuned_nmf
 
 __version__ = "0.1.0"
 
@@ -23,4 +25,5 @@ __all__ = [
     "multiplicative_updates",
     "plotting",
     "recommend",
+    "tuned_nmf",
 ]

@@ -308,6 +308,8 @@ def ranking_metrics(
 ) -> pd.DataFrame:
     """Precision@k, recall@k and nDCG@k averaged over users.
 
+    Used in ``notebooks/12_recommending.ipynb``.
+
     A user is scored if they appear in ``recommendations`` **and** have at least
     one relevant item in ``relevant``; the other users are skipped, because
     recall and nDCG are undefined (0/0) without relevant items. The number of
@@ -337,8 +339,6 @@ def ranking_metrics(
     ------
     ValueError
         If no user has both recommendations and a relevant item.
-
-    Used in ``notebooks/12_recommending.ipynb``.
     """
     k = check_positive_int(k, "k")
     if not isinstance(recommendations, Mapping) or not isinstance(relevant, Mapping):
@@ -370,6 +370,8 @@ def ranking_metrics(
 def relevant_items(ratings: pd.DataFrame, *, threshold: float) -> dict[Hashable, set]:
     """Relevant items per user: those the user rated ``>= threshold``.
 
+    Used in ``notebooks/12_recommending.ipynb``.
+
     Parameters
     ----------
     ratings : pd.DataFrame, shape (n_ratings, >= 3)
@@ -381,8 +383,6 @@ def relevant_items(ratings: pd.DataFrame, *, threshold: float) -> dict[Hashable,
     -------
     dict user -> set of item ids
         Only users with at least one relevant item appear.
-
-    Used in ``notebooks/12_recommending.ipynb``.
     """
     users, items, values = check_ratings_frame(ratings, allow_negative=True)
     if not np.isfinite(threshold):

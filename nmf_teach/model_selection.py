@@ -73,6 +73,8 @@ def train_test_split(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Randomly split ratings (rows) into a training and a test set.
 
+    Used in ``notebooks/08_movielens_small.ipynb``.
+
     Same split, row for row, as ``surprise.model_selection.train_test_split(
     Dataset.load_from_df(data.iloc[:, :3], reader), test_size, random_state=...)``.
 
@@ -97,8 +99,6 @@ def train_test_split(
     ValueError
         For invalid ratings (see ``check_ratings_frame``) or a ``test_size`` that
         would leave the training or test set empty.
-
-    Used in ``notebooks/08_movielens_small.ipynb``.
     """
     check_ratings_frame(data, allow_negative=True)
     n = len(data)
@@ -125,6 +125,8 @@ def train_test_split(
 class KFold:
     """K-fold cross-validation over ratings, fold-for-fold identical to Surprise's.
 
+    Used in ``notebooks/09_against_the_baselines.ipynb``.
+
     Each rating lands in exactly one test fold; each fold trains on the others.
     ``KFold(n_splits, random_state=s).split(data)`` gives the same folds as
     ``surprise.model_selection.KFold(n_splits, random_state=s).split(
@@ -148,8 +150,6 @@ class KFold:
     ...                         "rating": [4.0, 3.0, 5.0, 2.0, 4.0]})
     >>> [len(test) for _, test in KFold(n_splits=2, random_state=0).split(ratings)]
     [3, 2]
-
-    Used in ``notebooks/09_against_the_baselines.ipynb``.
     """
 
     def __init__(
@@ -240,6 +240,9 @@ def cross_validate(
 ) -> pd.DataFrame:
     """Fit a fresh model on each training fold and score it on the test fold.
 
+    Used in ``notebooks/09_against_the_baselines.ipynb`` and
+    ``notebooks/10_making_nmf_competitive.ipynb``.
+
     For each fold: ``model = model_factory()``,
     ``model.fit(train_df, rating_scale=rating_scale)``, then
     ``pred = model.predict_frame(test_df)`` and the measures of ``pred``
@@ -276,9 +279,6 @@ def cross_validate(
     ValueError
         For an unknown measure, an invalid ``cv`` or ``rating_scale``, or a model
         whose ``predict_frame`` returns the wrong number of predictions.
-
-    Used in ``notebooks/09_against_the_baselines.ipynb`` and
-    ``notebooks/10_making_nmf_competitive.ipynb``.
     """
     _, _, ratings = check_ratings_frame(data, allow_negative=True)
     if isinstance(measures, str):

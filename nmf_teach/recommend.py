@@ -168,6 +168,8 @@ def top_n(
 ) -> pd.DataFrame:
     """The ``n`` items with the highest predicted score for one user.
 
+    Used in ``notebooks/12_recommending.ipynb``.
+
     Parameters
     ----------
     model : fitted model
@@ -194,8 +196,6 @@ def top_n(
         If ``user`` is unknown to the model (cold start: use
         :func:`popularity_top_n`), ``n < 1``, or ``items`` is empty, repeats an
         item or contains items unknown to the model.
-
-    Used in ``notebooks/12_recommending.ipynb``.
     """
     n = check_positive_int(n, "n")
     users = _user_list([user])
@@ -215,6 +215,8 @@ def top_n_all(
     items: Iterable[Hashable] | None = None,
 ) -> dict[Hashable, list]:
     """Top-``n`` item lists for many users at once (same lists as :func:`top_n`).
+
+    Used in ``notebooks/12_recommending.ipynb``.
 
     Scores whole blocks of users with one ``predict_frame`` call each (about a
     million (user, item) pairs per block), then ranks each row.
@@ -242,8 +244,6 @@ def top_n_all(
     ------
     ValueError
         As :func:`top_n`; the message lists the unknown (cold-start) users.
-
-    Used in ``notebooks/12_recommending.ipynb``.
     """
     n = check_positive_int(n, "n")
     users = _user_list(users)
@@ -266,6 +266,8 @@ def popularity_top_n(
     train: pd.DataFrame, users: Iterable[Hashable], n: int = 10, *, min_ratings: int = 1
 ) -> dict[Hashable, list]:
     """Non-personalised baseline: recommend the most-rated items the user has not rated.
+
+    Used in ``notebooks/12_recommending.ipynb``.
 
     Items are ranked by number of ratings in ``train`` (most first); ties go to the
     higher mean rating, then to the smaller item id. Works for any user, including
@@ -292,8 +294,6 @@ def popularity_top_n(
     ValueError
         For invalid ratings, empty ``users``, ``n < 1``, or when no item has
         ``min_ratings`` ratings.
-
-    Used in ``notebooks/12_recommending.ipynb``.
     """
     rated_by, rated_items, ratings = check_ratings_frame(train, allow_negative=True)
     n = check_positive_int(n, "n")
@@ -335,6 +335,8 @@ def catalogue_coverage(
 ) -> float:
     """Fraction of the catalogue that appears in at least one recommendation list.
 
+    Used in ``notebooks/12_recommending.ipynb``.
+
     A popularity baseline recommends the same few items to everyone (low
     coverage); a personalised model should spread over more of the catalogue.
 
@@ -355,8 +357,6 @@ def catalogue_coverage(
     ValueError
         If ``recommendations`` is empty, or it holds more distinct items than
         ``n_items`` (then ``n_items`` is not the catalogue size).
-
-    Used in ``notebooks/12_recommending.ipynb``.
     """
     n_items = check_positive_int(n_items, "n_items")
     if not isinstance(recommendations, Mapping):
