@@ -86,10 +86,14 @@ def _notebook_title(path: Path) -> str:
     pytest.fail(f"{path.name}: no '# Title' heading (CONTRIBUTING.md asks for one)")
 
 
+SMART_QUOTES = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")  # Sphinx's smartquotes
+
+
 def _comparable(title: str) -> str:
     """A title without math and markup, for comparing Markdown with rendered text."""
     title = re.sub(r"\$[^$]*\$", " ", title)  # Markdown math
     title = re.sub(r"[`*_]", "", title)
+    title = title.translate(SMART_QUOTES)
     return " ".join(title.split())
 
 
@@ -427,7 +431,7 @@ def test_page_in_browser(pages, site, page_name):
     titles = {link["href"]: link["text"] for link in sidebar["links"]}
     for nb, name in zip(NOTEBOOKS, NOTEBOOK_PAGES, strict=True):
         want = _comparable(_notebook_title(nb))
-        got = titles.get(f"/{name}.html")
+        got = _comparable(titles.get(f"/{name}.html", ""))
         if got != want:
             problems.append(f"sidebar title of {nb.name}: {got!r} != notebook title {want!r}")
     captions = sidebar["captions"]
