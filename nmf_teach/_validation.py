@@ -111,3 +111,54 @@ def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_factor_model_params(
+    n_factors: object,
+    n_epochs: object,
+    init_low: float,
+    init_high: float,
+    non_negative: dict[str, object],
+) -> None:
+    """Check the parameters every factor model shares; raise on the first bad one.
+
+    ``n_factors`` >= 1 and ``n_epochs`` >= 0 are integers; ``non_negative`` maps
+    names to numbers that must be finite and >= 0 (penalties, learning rates);
+    factors start uniform in ``[init_low, init_high)``, so ``0 <= init_low < init_high``.
+    """
+    check_positive_int(n_factors, "n_factors", minimum=1)
+    check_positive_int(n_epochs, "n_epochs", minimum=0)
+    for name, value in non_negative.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"{name} must be a number, got {value!r}")
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if not (np.isfinite(init_low) and np.isfinite(init_high)):
+        raise ValueError("init_low and init_high must be finite")
+    if init_low < 0:
+        raise ValueError(
+            f"init_low must be >= 0 so that the factors start non-negative, got {init_low}"
+        )
+    if init_high <= init_low:
+        raise ValueError(f"init_high ({init_high}) must be greater than init_low ({init_low})")
+
+
+def check_rating_scale(
+    ratings: np.ndarray, rating_scale: tuple[float, float] | None
+) -> tuple[float, float]:
+    """Return ``(low, high)``: ``rating_scale``, or the ratings' (min, max) if None.
+
+    Raises ``ValueError`` if the scale is not a finite, ordered pair or if it
+    excludes some of the ratings.
+    """
+    if rating_scale is None:
+        return float(ratings.min()), float(ratings.max())
+    lo, hi = rating_scale
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
+        raise ValueError(f"rating_scale must be a finite (low, high) pair, got {rating_scale}")
+    if ratings.min() < lo or ratings.max() > hi:
+        raise ValueError(
+            f"rating_scale {tuple(rating_scale)} excludes some ratings (they range from "
+            f"{ratings.min()} to {ratings.max()}); widen the scale or fix the ratings"
+        )
+    return float(lo), float(hi)

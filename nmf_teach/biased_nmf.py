@@ -69,7 +69,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import check_positive_int, check_ratings_frame
+from ._validation import (
+    check_factor_model_params,
+    check_positive_int,
+    check_rating_scale,
+    check_ratings_frame,
+)
 
 __all__ = ["BiasedNMF"]
 
@@ -160,25 +165,14 @@ class BiasedNMF:
 
     # ------------------------------------------------------------------ fitting
     def _check_params(self) -> None:
-        check_positive_int(self.n_factors, "n_factors", minimum=1)
-        check_positive_int(self.n_epochs, "n_epochs", minimum=0)
         check_positive_int(self.bias_epochs, "bias_epochs", minimum=0)
-        for name in ("reg_pu", "reg_qi", "reg_bu", "reg_bi"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise TypeError(f"{name} must be a number, got {value!r}")
-            if not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        if not (np.isfinite(self.init_low) and np.isfinite(self.init_high)):
-            raise ValueError("init_low and init_high must be finite")
-        if self.init_low < 0:
-            raise ValueError(
-                f"init_low must be >= 0 so that the factors start non-negative, got {self.init_low}"
-            )
-        if self.init_high <= self.init_low:
-            raise ValueError(
-                f"init_high ({self.init_high}) must be greater than init_low ({self.init_low})"
-            )
+        check_factor_model_params(
+            self.n_factors,
+            self.n_epochs,
+            self.init_low,
+            self.init_high,
+            {name: getattr(self, name) for name in ("reg_pu", "reg_qi", "reg_bu", "reg_bi")},
+        )
 
     def fit(self, data: pd.DataFrame, rating_scale: tuple[float, float] | None = None) -> BiasedNMF:
         """Learn biases and non-negative factors from ratings; returns ``self``.
@@ -192,16 +186,7 @@ class BiasedNMF:
         """
         self._check_params()
         users, items, ratings = check_ratings_frame(data)
-        if rating_scale is None:
-            rating_scale = (float(ratings.min()), float(ratings.max()))
-        lo, hi = rating_scale
-        if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
-            raise ValueError(f"rating_scale must be a finite (low, high) pair, got {rating_scale}")
-        if ratings.min() < lo or ratings.max() > hi:
-            raise ValueError(
-                f"rating_scale {tuple(rating_scale)} excludes some ratings (they range from "
-                f"{ratings.min()} to {ratings.max()}); widen the scale or fix the ratings"
-            )
+        lo, hi = check_rating_scale(ratings, rating_scale)
 
         u, user_ids = pd.factorize(users.to_numpy(), sort=False)
         i, item_ids = pd.factorize(items.to_numpy(), sort=False)

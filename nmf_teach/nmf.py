@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._validation import check_positive_int, check_ratings_frame
+from ._validation import check_factor_model_params, check_rating_scale, check_ratings_frame
 
 __all__ = ["NMF", "PredictionDetails"]
 
@@ -241,22 +241,14 @@ class NMF:
 
     # ------------------------------------------------------------------ fitting
     def _check_params(self) -> None:
-        check_positive_int(self.n_factors, "n_factors", minimum=1)
-        check_positive_int(self.n_epochs, "n_epochs", minimum=0)
-        for name in ("reg_pu", "reg_qi", "reg_bu", "reg_bi", "lr_bu", "lr_bi"):
-            value = getattr(self, name)
-            if not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        if not (np.isfinite(self.init_low) and np.isfinite(self.init_high)):
-            raise ValueError("init_low and init_high must be finite")
-        if self.init_low < 0:
-            raise ValueError(
-                f"init_low must be >= 0 so that the factors start non-negative, got {self.init_low}"
-            )
-        if self.init_high <= self.init_low:
-            raise ValueError(
-                f"init_high ({self.init_high}) must be greater than init_low ({self.init_low})"
-            )
+        names = ("reg_pu", "reg_qi", "reg_bu", "reg_bi", "lr_bu", "lr_bi")
+        check_factor_model_params(
+            self.n_factors,
+            self.n_epochs,
+            self.init_low,
+            self.init_high,
+            {name: getattr(self, name) for name in names},
+        )
 
     def fit(self, data: Any, rating_scale: tuple[float, float] | None = None) -> NMF:
         """Learn the factors from ratings; returns ``self``.
@@ -272,14 +264,7 @@ class NMF:
         """
         self._check_params()
         users, items, ratings, scale, inner_items = self._ratings_from(data, rating_scale)
-        lo, hi = scale
-        if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
-            raise ValueError(f"rating_scale must be a finite (low, high) pair, got {scale}")
-        if ratings.min() < lo or ratings.max() > hi:
-            raise ValueError(
-                f"rating_scale {scale} excludes some ratings (they range from {ratings.min()} "
-                f"to {ratings.max()}); widen the scale or fix the ratings"
-            )
+        lo, hi = check_rating_scale(ratings, scale)
 
         # Inner ids in order of first appearance, as Surprise assigns them.
         user_rows, user_ids = pd.factorize(users, sort=False)
@@ -381,13 +366,11 @@ class NMF:
 
     def _ratings_from(
         self, data: Any, rating_scale: tuple[float, float] | None
-    ) -> tuple[Any, Any, np.ndarray, tuple[float, float], np.ndarray | None]:
+    ) -> tuple[Any, Any, np.ndarray, tuple[float, float] | None, np.ndarray | None]:
         """Raw users, items, ratings, scale and (for a trainset) its item order."""
         if isinstance(data, pd.DataFrame):
             users, items, ratings = check_ratings_frame(data)
-            if rating_scale is None:
-                rating_scale = (float(ratings.min()), float(ratings.max()))
-            return users.to_numpy(), items.to_numpy(), ratings, tuple(rating_scale), None
+            return users.to_numpy(), items.to_numpy(), ratings, rating_scale, None
         if hasattr(data, "all_ratings") and hasattr(data, "to_raw_uid"):  # a surprise.Trainset
             triples = list(data.all_ratings())
             if not triples:
