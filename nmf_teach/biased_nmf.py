@@ -69,6 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._factor_model import FactorModel
 from ._validation import (
     check_factor_model_params,
     check_positive_int,
@@ -79,7 +80,7 @@ from ._validation import (
 __all__ = ["BiasedNMF"]
 
 
-class BiasedNMF:
+class BiasedNMF(FactorModel):
     """Non-negative factors on top of user and item biases (projected coordinate descent).
 
     Parameters
@@ -154,15 +155,6 @@ class BiasedNMF:
         self.init_high = init_high
         self.random_state = random_state
 
-    def __repr__(self) -> str:
-        defaults = BiasedNMF()
-        changed = [
-            f"{name}={value!r}"
-            for name, value in vars(self).items()
-            if not name.endswith("_") and value != getattr(defaults, name, object())
-        ]
-        return f"BiasedNMF({', '.join(changed)})"
-
     # ------------------------------------------------------------------ fitting
     def _check_params(self) -> None:
         check_positive_int(self.bias_epochs, "bias_epochs", minimum=0)
@@ -191,10 +183,7 @@ class BiasedNMF:
         u, user_ids = pd.factorize(users.to_numpy(), sort=False)
         i, item_ids = pd.factorize(items.to_numpy(), sort=False)
         n_users, n_items, k = len(user_ids), len(item_ids), self.n_factors
-        self.user_ids_ = np.asarray(user_ids, dtype=object)
-        self.item_ids_ = np.asarray(item_ids, dtype=object)
-        self.user_index_ = {uid: row for row, uid in enumerate(self.user_ids_)}
-        self.item_index_ = {iid: row for row, iid in enumerate(self.item_ids_)}
+        self._set_ids(user_ids, item_ids)
         self.rating_scale_ = (float(lo), float(hi))
         self.n_ratings_ = len(ratings)
 
@@ -263,11 +252,6 @@ class BiasedNMF:
         self.train_rmse_ = np.array(train_rmse)
         return self
 
-    # --------------------------------------------------------------- predicting
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "pu_"):
-            raise ValueError("this BiasedNMF is not fitted yet: call fit(ratings) first")
-
     def predict(self, uid: Any, iid: Any) -> float:
         """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
 
@@ -277,31 +261,7 @@ class BiasedNMF:
         new), as ``surprise.BaselineOnly`` does. If not ``biased``, an unknown
         id gives the mean training rating. Always clipped to ``rating_scale_``.
         """
-        return float(self.predict_frame(pd.DataFrame({"user": [uid], "item": [iid]}))[0])
-
-    def predict_frame(self, data: pd.DataFrame) -> np.ndarray:
-        """Vectorized :meth:`predict` for every row of ``data`` (user, item first).
-
-        Returns an array of shape ``(len(data),)``, equal element by element to
-        :meth:`predict`.
-        """
-        self._check_fitted()
-        if not isinstance(data, pd.DataFrame) or data.shape[1] < 2:
-            raise ValueError("data must be a DataFrame whose first two columns are user, item")
-        u = pd.Index(self.user_ids_).get_indexer(data.iloc[:, 0].to_numpy())
-        i = pd.Index(self.item_ids_).get_indexer(data.iloc[:, 1].to_numpy())
-        known_u, known_i = u >= 0, i >= 0
-        both = known_u & known_i
-        if self.biased:
-            est = np.full(len(data), self.global_mean_)
-            est[known_u] += self.bu_[u[known_u]]
-            est[known_i] += self.bi_[i[known_i]]
-        else:  # no biases: the mean training rating for unknown ids
-            est = np.full(len(data), self.global_mean_)
-            est[both] = 0.0
-        est[both] += np.einsum("rf,rf->r", self.pu_[u[both]], self.qi_[i[both]])
-        lo, hi = self.rating_scale_
-        return np.clip(est, lo, hi)
+        return super().predict(uid, iid)
 
 
 def _clipped_solve(x: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._factor_model import FactorModel
 from ._validation import check_factor_model_params, check_rating_scale, check_ratings_frame
 
 __all__ = ["NMF", "PredictionDetails"]
@@ -146,7 +147,7 @@ def _multiplicative_step(
         )
 
 
-class NMF:
+class NMF(FactorModel):
     """Non-negative matrix factorization for ratings (Luo et al., 2014).
 
     Same parameters, defaults and results as ``surprise.NMF`` (scikit-surprise
@@ -230,15 +231,6 @@ class NMF:
         self.init_high = init_high
         self.random_state = random_state
 
-    def __repr__(self) -> str:
-        defaults = NMF()
-        changed = [
-            f"{name}={value!r}"
-            for name, value in vars(self).items()
-            if not name.endswith("_") and value != getattr(defaults, name, object())
-        ]
-        return f"NMF({', '.join(changed)})"
-
     # ------------------------------------------------------------------ fitting
     def _check_params(self) -> None:
         names = ("reg_pu", "reg_qi", "reg_bu", "reg_bi", "lr_bu", "lr_bi")
@@ -277,10 +269,7 @@ class NMF:
         user_rows, item_rows, ratings = user_rows[order], item_rows[order], ratings[order]
         n_users, n_items = len(user_ids), len(item_ids)
 
-        self.user_ids_ = np.asarray(user_ids, dtype=object)
-        self.item_ids_ = np.asarray(item_ids, dtype=object)
-        self.user_index_ = {uid: row for row, uid in enumerate(self.user_ids_)}
-        self.item_index_ = {iid: row for row, iid in enumerate(self.item_ids_)}
+        self._set_ids(user_ids, item_ids)
         self.rating_scale_ = (float(lo), float(hi))
         self.global_mean_ = float(np.mean(ratings))
         self.n_ratings_ = len(ratings)
@@ -393,10 +382,6 @@ class NMF:
         )
 
     # --------------------------------------------------------------- predicting
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "pu_"):
-            raise ValueError("this NMF is not fitted yet: call fit(ratings) first")
-
     def predict_details(self, uid: Any, iid: Any, r_ui: float | None = None) -> PredictionDetails:
         """Predict one rating from raw ids, with Surprise's fallback and clipping.
 
@@ -424,30 +409,9 @@ class NMF:
         return PredictionDetails(uid, iid, r_ui, float(est), impossible)
 
     def predict(self, uid: Any, iid: Any) -> float:
-        """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float."""
-        return self.predict_details(uid, iid).est
+        """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
 
-    def predict_frame(self, data: pd.DataFrame) -> np.ndarray:
-        """Vectorized :meth:`predict` for every row of ``data`` (user, item first).
-
-        Returns an array of shape ``(len(data),)``, equal element by element to
-        :meth:`predict` (same fallback for unknown ids, same clipping).
+        Computed one at a time exactly as Surprise does; :meth:`predict_frame`
+        (from :class:`~nmf_teach._factor_model.FactorModel`) is its vectorized form.
         """
-        self._check_fitted()
-        if not isinstance(data, pd.DataFrame) or data.shape[1] < 2:
-            raise ValueError("data must be a DataFrame whose first two columns are user, item")
-        u = pd.Index(self.user_ids_).get_indexer(data.iloc[:, 0].to_numpy())
-        i = pd.Index(self.item_ids_).get_indexer(data.iloc[:, 1].to_numpy())
-        known_u, known_i = u >= 0, i >= 0
-        both = known_u & known_i
-        dots = np.einsum("rf,rf->r", self.pu_[u[both]], self.qi_[i[both]])
-        if self.biased:
-            est = np.full(len(data), self.global_mean_)
-            est[known_u] += self.bu_[u[known_u]]
-            est[known_i] += self.bi_[i[known_i]]
-            est[both] += dots
-        else:
-            est = np.full(len(data), self.global_mean_)
-            est[both] = dots
-        lo, hi = self.rating_scale_
-        return np.clip(est, lo, hi)
+        return self.predict_details(uid, iid).est
