@@ -78,7 +78,8 @@ def rmse(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndar
 
     .. math:: \mathrm{RMSE} = \sqrt{\tfrac{1}{n} \textstyle\sum_j (r_j - \hat r_j)^2}
 
-    Same value as ``surprise.accuracy.rmse`` on the same predictions.
+    Same value as ``surprise.accuracy.rmse`` on the same predictions. Explained in
+    ``notebooks/08_movielens_small.ipynb``.
 
     Parameters
     ----------
@@ -97,7 +98,6 @@ def rmse(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndar
     ValueError
         If the inputs are empty, of different lengths, not 1-D, or contain NaN/inf.
 
-    Explained in ``notebooks/08_movielens_small.ipynb``.
 
     Examples
     --------
@@ -113,7 +113,8 @@ def mae(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarr
 
     .. math:: \mathrm{MAE} = \tfrac{1}{n} \textstyle\sum_j |r_j - \hat r_j|
 
-    Same value as ``surprise.accuracy.mae`` on the same predictions.
+    Same value as ``surprise.accuracy.mae`` on the same predictions. Explained in
+    ``notebooks/08_movielens_small.ipynb``.
 
     Parameters
     ----------
@@ -132,7 +133,6 @@ def mae(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarr
     ValueError
         If the inputs are empty, of different lengths, not 1-D, or contain NaN/inf.
 
-    Explained in ``notebooks/08_movielens_small.ipynb``.
 
     Examples
     --------

@@ -1,5 +1,6 @@
 """Tests of nmf_teach.biased_nmf: BaselineOnly parity, non-negativity, descent, API, bad input."""
 
+import helpers
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,17 +11,8 @@ from surprise import BaselineOnly, Dataset, Reader
 from nmf_teach.biased_nmf import BiasedNMF
 
 
-def random_ratings(seed: int, n_users: int = 30, n_items: int = 40, n: int = 400) -> pd.DataFrame:
-    """Random (user, item) pairs without duplicates, mixed id types, half-star ratings."""
-    rng = np.random.default_rng(seed)
-    cells = rng.choice(n_users * n_items, size=n, replace=False)
-    return pd.DataFrame(
-        {
-            "user": [f"u{c // n_items}" for c in cells],
-            "item": (cells % n_items) * 7 + 3,
-            "rating": rng.integers(1, 11, size=n) / 2,
-        }
-    )
+def random_ratings(seed: int, **kwargs) -> pd.DataFrame:
+    return helpers.random_ratings(seed, **{"n": 400, **kwargs})
 
 
 SMALL = dict(n_factors=4, n_epochs=5)

@@ -5,25 +5,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import random_ratings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from surprise import NMF as SurpriseNMF
 from surprise import Dataset, Reader
 
 from nmf_teach.nmf import NMF
-
-
-def random_ratings(seed: int, n_users: int = 30, n_items: int = 40, n: int = 300) -> pd.DataFrame:
-    """Random (user, item) pairs without duplicates, mixed id types, half-star ratings."""
-    rng = np.random.default_rng(seed)
-    cells = rng.choice(n_users * n_items, size=n, replace=False)
-    return pd.DataFrame(
-        {
-            "user": [f"u{c // n_items}" for c in cells],
-            "item": (cells % n_items) * 7 + 3,
-            "rating": rng.integers(1, 11, size=n) / 2,
-        }
-    )
 
 
 def surprise_fit(df: pd.DataFrame, scale: tuple[float, float], **params) -> SurpriseNMF:
