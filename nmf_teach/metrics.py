@@ -216,6 +216,8 @@ def precision_at_k(
 def recall_at_k(recommended: Sequence[Hashable], relevant: Collection[Hashable], k: int) -> float:
     """Fraction of the relevant items found among the first ``k`` recommendations.
 
+    Used in ``notebooks/12_recommending.ipynb``.
+
     Parameters
     ----------
     recommended : sequence of item ids, length m
@@ -235,8 +237,6 @@ def recall_at_k(recommended: Sequence[Hashable], relevant: Collection[Hashable],
     ValueError
         If ``relevant`` is empty: recall is 0/0 there, so skip such users.
 
-    Used in ``notebooks/12_recommending.ipynb``.
-
     Examples
     --------
     >>> recall_at_k(["a", "b", "c", "d"], {"a", "d", "z"}, k=2)
@@ -249,6 +249,8 @@ def recall_at_k(recommended: Sequence[Hashable], relevant: Collection[Hashable],
 
 def ndcg_at_k(recommended: Sequence[Hashable], relevant: Collection[Hashable], k: int) -> float:
     r"""Normalised discounted cumulative gain of the first ``k`` recommendations.
+
+    Used in ``notebooks/12_recommending.ipynb``.
 
     With binary relevance :math:`rel_r \in \{0, 1\}` at rank :math:`r = 1, 2, \dots`:
 
@@ -278,8 +280,6 @@ def ndcg_at_k(recommended: Sequence[Hashable], relevant: Collection[Hashable], k
     ------
     ValueError
         If ``relevant`` is empty: the ideal DCG is 0, so skip such users.
-
-    Used in ``notebooks/12_recommending.ipynb``.
 
     Examples
     --------

@@ -412,6 +412,6 @@ class NMF(FactorModel):
         """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
 
         Computed one at a time exactly as Surprise does; :meth:`predict_frame`
-        (from :class:`~nmf_teach._factor_model.FactorModel`) is its vectorized form.
+        is its vectorized form.
         """
         return self.predict_details(uid, iid).est
