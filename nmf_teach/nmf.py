@@ -5,7 +5,7 @@ Matrix-Factorization-Based Approach to Collaborative Filtering for Recommender
 Systems", IEEE Trans. Industrial Informatics 10(2)) predicts
 
 .. math:: \hat r_{ui} = p_u \cdot q_i
-          \qquad\text{or, with ``biased=True``,}\qquad
+          \qquad\text{or, with biased=True,}\qquad
           \hat r_{ui} = \mu + b_u + b_i + p_u \cdot q_i
 
 with non-negative user factors ``p_u`` (rows of ``pu_``, shape ``(n_users, k)``)
