@@ -34,8 +34,12 @@ checks them against Surprise there) and uses the model on real ratings from
 data the updates may still oscillate (notebook 07 shows it).
 
 Why this is fast: Surprise loops over the ratings in Cython, one rating at a
-time. Here one epoch is a handful of vectorized operations on a sparsity
-pattern that is built once in :meth:`NMF.fit` and reused every epoch.
+time. Here one epoch is five sums over the ratings (the dots ``p_u . q_i`` and
+four per-user / per-item sums), each one vectorized operation on a sparsity
+pattern that is built once in :meth:`NMF.fit` and reused every epoch; the item
+sums run on a helper thread while the user sums run. How far this goes, and why
+it stops at about 4x Surprise's speed on a 2-core machine (the five sums are
+the whole epoch), is measured by ``benchmarks/speed_limits.py``.
 """
 
 from __future__ import annotations
