@@ -22,8 +22,8 @@ This script measures, in one run on MovieLens small with default parameters:
 3. slower vectorized alternatives for two of those sums (gathering whole rows
    and reducing with einsum / ``np.add.reduceat``), so the choice can be checked;
 4. only if numba is installed (it is not a dependency: ``pip install numba``),
-   the same epoch as a compiled loop, a probe of what a kernel of our own would
-   give (first call includes JIT compilation, reported separately).
+   the same fit as a compiled loop on both cores, a probe of what a kernel of
+   our own would give (first call includes JIT compilation, reported separately).
 
 All repeats alternate between the candidates so they see the same machine
 load; medians are reported. Writes ``benchmarks/results/speed_limits.csv``.
@@ -121,23 +121,25 @@ def slower_alternatives(ratings: pd.DataFrame) -> dict[str, Callable[[], object]
 
 
 def numba_probe(ratings: pd.DataFrame) -> tuple[Callable[[], np.ndarray], float] | None:
-    """A compiled epoch (numba), or None if numba is not installed.
+    """A compiled fit (numba, both cores), or None if numba is not installed.
 
-    Same updates as ``NMF._epoch`` (unbiased): a pass over the ratings by user
-    computes ``est`` and the user sums and the new ``p_u``; a pass by item
-    computes the item sums from the start-of-epoch ``p_u`` and updates ``q_i``.
+    Same updates as ``NMF._epoch`` (unbiased). Each epoch is one pass over the
+    ratings by user (``est``, the user sums and the new ``p_u``; users are
+    independent, so ``prange`` splits them over the cores) and one by item (the
+    item sums from the start-of-epoch ``p_u``, then ``q_i``). The timed fit
+    starts from the DataFrame, as ``NMF.fit`` does (ids, sorting, patterns).
     """
     if importlib.util.find_spec("numba") is None:
         return None
     import numba
 
-    @numba.njit(fastmath=True)
-    def epoch(user_ptr, items, values, item_ptr, users_by_item, to_item, pu, qi, ureg, ireg, est):
+    @numba.njit(fastmath=True, parallel=True)
+    def epoch(user_ptr, items, values, item_ptr, users_by_item, to_item, values_by_item, pu, qi,
+              ureg, ireg):  # fmt: skip
         n_users, k = pu.shape
-        new_pu = np.empty_like(pu)
-        num, den = np.empty(k), np.empty(k)
-        for u in range(n_users):
-            num[:], den[:] = 0.0, 0.0
+        est, est_by_item, new_pu = np.empty(len(values)), np.empty(len(values)), np.empty_like(pu)
+        for u in numba.prange(n_users):
+            num, den = np.zeros(k), np.zeros(k)
             for j in range(user_ptr[u], user_ptr[u + 1]):
                 i, e = items[j], 0.0
                 for f in range(k):
@@ -149,9 +151,10 @@ def numba_probe(ratings: pd.DataFrame) -> tuple[Callable[[], np.ndarray], float]
             for f in range(k):
                 d = den[f] + ureg[u] * pu[u, f]
                 new_pu[u, f] = pu[u, f] * num[f] / d if d != 0 else pu[u, f]
-        est_by_item, values_by_item = est[to_item], values[to_item]
-        for i in range(qi.shape[0]):
-            num[:], den[:] = 0.0, 0.0
+        for j in numba.prange(len(values)):
+            est_by_item[j] = est[to_item[j]]
+        for i in numba.prange(qi.shape[0]):
+            num, den = np.zeros(k), np.zeros(k)
             for j in range(item_ptr[i], item_ptr[i + 1]):
                 u = users_by_item[j]
                 for f in range(k):
@@ -163,23 +166,22 @@ def numba_probe(ratings: pd.DataFrame) -> tuple[Callable[[], np.ndarray], float]
                     qi[i, f] = qi[i, f] * num[f] / d
         pu[:] = new_pu
 
-    user_rows, item_rows, values = sorted_by_user(ratings)
-    n_users, n_items, k = user_rows.max() + 1, item_rows.max() + 1, NMF().n_factors
-    user_counts = np.bincount(user_rows, minlength=n_users)
-    item_counts = np.bincount(item_rows, minlength=n_items)
-    user_ptr = np.concatenate([[0], np.cumsum(user_counts)])
-    item_ptr = np.concatenate([[0], np.cumsum(item_counts)])
-    to_item = np.argsort(item_rows, kind="stable")
-    ureg, ireg = user_counts * NMF().reg_pu, item_counts * NMF().reg_qi
-
     def fit() -> np.ndarray:
+        user_rows, item_rows, values = sorted_by_user(ratings)
+        n_users, n_items, k = user_rows.max() + 1, item_rows.max() + 1, NMF().n_factors
+        user_counts = np.bincount(user_rows, minlength=n_users)
+        item_counts = np.bincount(item_rows, minlength=n_items)
+        user_ptr = np.concatenate([[0], np.cumsum(user_counts)])
+        item_ptr = np.concatenate([[0], np.cumsum(item_counts)])
+        to_item = np.argsort(item_rows, kind="stable")
+        ureg, ireg = user_counts * NMF().reg_pu, item_counts * NMF().reg_qi
+        users_by_item, values_by_item = user_rows[to_item], values[to_item]
         rng = np.random.RandomState(0)
         pu = rng.uniform(0, 1, (n_users, k))
         qi = rng.uniform(0, 1, (n_items, k))
-        est = np.empty(len(values))
         for _ in range(N_EPOCHS):
-            epoch(user_ptr, item_rows, values, item_ptr, user_rows[to_item], to_item,
-                  pu, qi, ureg, ireg, est)  # fmt: skip
+            epoch(user_ptr, item_rows, values, item_ptr, users_by_item, to_item,
+                  values_by_item, pu, qi, ureg, ireg)  # fmt: skip
         return pu
 
     compile_seconds = seconds(fit)
