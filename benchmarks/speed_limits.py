@@ -68,13 +68,18 @@ def sorted_by_user(ratings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.nd
     return user_rows[order], item_rows[order], ratings["rating"].to_numpy(float)[order]
 
 
-def vectorized_floor(ratings: pd.DataFrame, pool: ThreadPoolExecutor) -> Callable[[], None]:
-    """One call = the five unavoidable sums of an epoch, and nothing else."""
+def layout_and_factors(ratings: pd.DataFrame) -> tuple[_RatingsLayout, np.ndarray, np.ndarray]:
+    """NMF's fixed sparse patterns for these ratings, and random factors of the default size."""
     user_rows, item_rows, values = sorted_by_user(ratings)
     n_users, n_items, k = user_rows.max() + 1, item_rows.max() + 1, NMF().n_factors
     layout = _RatingsLayout(user_rows, item_rows, values, (n_users, n_items), k)
     rng = np.random.RandomState(0)
-    pu, qi = rng.uniform(size=(n_users, k)), rng.uniform(size=(n_items, k))
+    return layout, rng.uniform(size=(n_users, k)), rng.uniform(size=(n_items, k))
+
+
+def vectorized_floor(ratings: pd.DataFrame, pool: ThreadPoolExecutor) -> Callable[[], None]:
+    """One call = the five unavoidable sums of an epoch, and nothing else."""
+    layout, pu, qi = layout_and_factors(ratings)
     layout.set_estimates(layout.dots(pu, qi))
 
     def sums() -> None:
@@ -88,13 +93,10 @@ def vectorized_floor(ratings: pd.DataFrame, pool: ThreadPoolExecutor) -> Callabl
 
 def slower_alternatives(ratings: pd.DataFrame) -> dict[str, Callable[[], object]]:
     """Other vectorized ways to the same sums, measured so the floor's choice can be checked."""
-    user_rows, item_rows, values = sorted_by_user(ratings)
-    n_users, n_items, k = user_rows.max() + 1, item_rows.max() + 1, NMF().n_factors
-    layout = _RatingsLayout(user_rows, item_rows, values, (n_users, n_items), k)
-    rng = np.random.RandomState(0)
-    pu, qi = rng.uniform(size=(n_users, k)), rng.uniform(size=(n_items, k))
-    users, items = user_rows.astype(np.intp), item_rows.astype(np.intp)
-    pu_rows, qi_rows = np.empty((len(values), k)), np.empty((len(values), k))
+    layout, pu, qi = layout_and_factors(ratings)
+    users, items = layout.user_rows_intp, layout.item_rows.astype(np.intp)
+    values = layout.ratings_by_user.data  # the ratings, grouped by user
+    pu_rows, qi_rows = np.empty((len(values), pu.shape[1])), np.empty((len(values), qi.shape[1]))
     starts = layout.user_ptr[:-1]
 
     def dots_einsum() -> np.ndarray:  # gather both factor rows, then a row-wise dot
