@@ -12,14 +12,18 @@ import pandas as pd
 
 
 def check_ratings_frame(
-    data: pd.DataFrame, *, allow_negative: bool = False
+    data: pd.DataFrame, *, allow_negative: bool = False, check_duplicates: bool = True
 ) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Validate a long-form ratings table and return ``(users, items, ratings)``.
 
     ``data`` is a DataFrame whose first three columns are user id, item id and
     rating, in that order (the layout ``surprise.Dataset.load_from_df`` takes).
     Ids may be any hashable values; ratings must be finite numbers, and
-    non-negative unless ``allow_negative`` is true.
+    non-negative unless ``allow_negative`` is true. The models pass
+    ``check_duplicates=False`` and look for repeated pairs themselves, on the
+    grouped ratings (:func:`nmf_teach._ratings_index.first_repeated_pair`), which
+    needs far less memory than hashing every pair here; they raise
+    :func:`duplicate_pair_error`.
 
     Raises
     ------
@@ -70,15 +74,20 @@ def check_ratings_frame(
             f"NMF needs non-negative ratings, but row {row} has {ratings[row]}; "
             f"shift the ratings (e.g. subtract the minimum) so that all are >= 0"
         )
-    duplicated = pd.DataFrame({"u": users.to_numpy(), "i": items.to_numpy()}).duplicated()
-    if duplicated.any():
-        row = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise ValueError(
-            f"duplicate (user, item) pair ({users.iloc[row]!r}, {items.iloc[row]!r}) at row "
-            f"{row}; keep one rating per pair, e.g. df.drop_duplicates(subset=[user, item], "
-            f"keep='last')"
-        )
+    if check_duplicates:
+        duplicated = pd.DataFrame({"u": users.to_numpy(), "i": items.to_numpy()}).duplicated()
+        if duplicated.any():
+            raise duplicate_pair_error(users, items, int(np.flatnonzero(duplicated.to_numpy())[0]))
     return users, items, ratings
+
+
+def duplicate_pair_error(users: pd.Series, items: pd.Series, row: int) -> ValueError:
+    """The error for a (user, item) pair that ``row`` repeats from an earlier row."""
+    return ValueError(
+        f"duplicate (user, item) pair ({users.iloc[row]!r}, {items.iloc[row]!r}) at row "
+        f"{row}; keep one rating per pair, e.g. df.drop_duplicates(subset=[user, item], "
+        f"keep='last')"
+    )
 
 
 def check_matrix(R: np.ndarray, *, name: str = "R") -> np.ndarray:

@@ -51,9 +51,12 @@ Algorithm (``fit``):
    "Scalable Coordinate Descent Approaches to Parallel Matrix Factorization
    for Recommender Systems", ICDM), here with biases and a non-negativity clip.
 
-Why it is fast: the residual of every rating is kept in one array and each
-column update is a few ``np.bincount`` sums over the ratings, so one epoch
-costs ``O(k * n_ratings)`` vectorized operations and no Python loop over ratings.
+How it runs: the residual ``e_ui = r_ui - r̂_ui`` of every rating is kept in
+one array, and each block update is a loop over the ratings compiled by numba
+(``_refit_user_biases``, ``_refit_item_biases``, ``_factor_sweep``), with the
+users (then the items) on all cores: within one column ``f`` no user's update
+depends on another user's. One epoch costs ``O(k * n_ratings)``; the kernels
+also run as plain Python (``.py_func``, or ``NUMBA_DISABLE_JIT=1``).
 
 With ``biased=False`` there is no ``mu`` and no bias: ``r̂_ui = p_u . q_i`` is a
 plain NMF of the ratings fitted by the same coordinate descent.
@@ -68,13 +71,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 
 from ._factor_model import FactorModel
+from ._ratings_index import index_ratings
 from ._validation import (
     check_factor_model_params,
     check_positive_int,
     check_rating_scale,
     check_ratings_frame,
+    duplicate_pair_error,
 )
 
 __all__ = ["BiasedNMF"]
@@ -177,27 +183,35 @@ class BiasedNMF(FactorModel):
             Predictions are clipped to it. Defaults to the ratings' (min, max).
         """
         self._check_params()
-        users, items, ratings = check_ratings_frame(data)
+        users, items, ratings = check_ratings_frame(data, check_duplicates=False)
         lo, hi = check_rating_scale(ratings, rating_scale)
 
-        u, user_ids = pd.factorize(users.to_numpy(), sort=False)
-        i, item_ids = pd.factorize(items.to_numpy(), sort=False)
+        user_rows, user_ids = pd.factorize(users.to_numpy(), sort=False)
+        item_rows, item_ids = pd.factorize(items.to_numpy(), sort=False)
         n_users, n_items, k = len(user_ids), len(item_ids), self.n_factors
+        index, repeated = index_ratings(user_rows, item_rows, ratings, n_users, n_items)
+        del user_rows, item_rows
+        if repeated >= 0:
+            raise duplicate_pair_error(users, items, repeated)
         self._set_ids(user_ids, item_ids)
         self.rating_scale_ = (float(lo), float(hi))
         self.n_ratings_ = len(ratings)
-
-        n_u = np.bincount(u, minlength=n_users).astype(np.float64)  # |I_u|
-        n_i = np.bincount(i, minlength=n_items).astype(np.float64)  # |U_i|
         self.global_mean_ = float(np.mean(ratings))
         mu = self.global_mean_ if self.biased else 0.0
+        user_ptr, items_r, item_ptr, by_item = (
+            index.user_ptr, index.items, index.item_ptr, index.by_item
+        )  # fmt: skip
+        n_u = index.user_counts.astype(np.float64)  # |I_u|
+        n_i = index.item_counts.astype(np.float64)  # |U_i|
         bu, bi = np.zeros(n_users), np.zeros(n_items)
 
+        # The residual e_ui = r_ui - r̂_ui of every rating, updated in place from now on.
+        residual = index.ratings - mu
         # 1. The BaselineOnly biases (items first, as Surprise's baseline_als).
         if self.biased:
             for _ in range(self.bias_epochs):
-                bi = np.bincount(i, ratings - mu - bu[u], n_items) / (self.reg_bi + n_i)
-                bu = np.bincount(u, ratings - mu - bi[i], n_users) / (self.reg_bu + n_u)
+                _refit_item_biases(item_ptr, by_item, residual, bi, self.reg_bi)
+                _refit_user_biases(user_ptr, residual, bu, self.reg_bu)
 
         # 2. Factors, stored one factor per row (k, n) so each column update is contiguous.
         rng = (
@@ -207,7 +221,7 @@ class BiasedNMF(FactorModel):
         )
         P = rng.uniform(self.init_low, self.init_high, size=(n_users, k)).T.copy()
         Q = rng.uniform(self.init_low, self.init_high, size=(n_items, k)).T.copy()
-        residual = ratings - mu - bu[u] - bi[i] - np.einsum("fr,fr->r", P[:, u], Q[:, i])
+        _subtract_dots(user_ptr, items_r, P, Q, residual)
         pen_u, pen_i = self.reg_pu * n_u, self.reg_qi * n_i
 
         objective, train_rmse = [], []
@@ -217,33 +231,16 @@ class BiasedNMF(FactorModel):
             penalty += np.sum(pen_u * (P * P).sum(axis=0)) + np.sum(pen_i * (Q * Q).sum(axis=0))
             sse = float(residual @ residual)
             objective.append(sse + float(penalty))
-            train_rmse.append(np.sqrt(sse / len(ratings)))
+            train_rmse.append(np.sqrt(sse / len(residual)))
 
         record()
         for _ in range(self.n_epochs):
             if self.biased:
-                residual += bu[u]
-                bu = np.bincount(u, residual, n_users) / (self.reg_bu + n_u)
-                residual -= bu[u]
-                residual += bi[i]
-                bi = np.bincount(i, residual, n_items) / (self.reg_bi + n_i)
-                residual -= bi[i]
-            for f in range(k):
-                p, q = P[f], Q[f]
-                q_r = q[i]  # q_if for every rating
-                residual += p[u] * q_r  # take factor f out of the residual
-                num, den = (
-                    np.bincount(u, residual * q_r, n_users),
-                    np.bincount(u, q_r * q_r, n_users),
-                )
-                _clipped_solve(p, num, den + pen_u)
-                p_r = p[u]  # the new p_uf for every rating
-                num, den = (
-                    np.bincount(i, residual * p_r, n_items),
-                    np.bincount(i, p_r * p_r, n_items),
-                )
-                _clipped_solve(q, num, den + pen_i)
-                residual -= p_r * q[i]
+                _refit_user_biases(user_ptr, residual, bu, self.reg_bu)
+                _refit_item_biases(item_ptr, by_item, residual, bi, self.reg_bi)
+            _factor_sweep(
+                user_ptr, items_r, item_ptr, by_item, index.item_users, P, Q, residual, pen_u, pen_i
+            )
             record()
 
         self.bu_, self.bi_ = bu, bi
@@ -264,12 +261,113 @@ class BiasedNMF(FactorModel):
         return super().predict(uid, iid)
 
 
-def _clipped_solve(x: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:
-    """In place: ``x <- max(0, numerator / denominator)`` where ``denominator > 0``.
+# --------------------------------------------------------------------------
+# The kernels. Ratings are in user order (see _ratings_index): the ratings of
+# user u are r in range(user_ptr[u], user_ptr[u + 1]); those of item i are
+# r = by_item[j] for j in range(item_ptr[i], item_ptr[i + 1]).
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def _subtract_dots(
+    user_ptr: np.ndarray, items: np.ndarray, P: np.ndarray, Q: np.ndarray, residual: np.ndarray
+) -> None:
+    """``e_ui -= p_u . q_i`` for every rating (``P``: ``(k, n_users)``, ``Q``: ``(k, n_items)``)."""
+    for u in prange(len(user_ptr) - 1):
+        for r in range(user_ptr[u], user_ptr[u + 1]):
+            i = items[r]
+            for f in range(P.shape[0]):
+                residual[r] -= P[f, u] * Q[f, i]
+
+
+@njit(cache=True, parallel=True)
+def _refit_user_biases(
+    user_ptr: np.ndarray, residual: np.ndarray, bu: np.ndarray, reg_bu: float
+) -> None:
+    """``b_u <- sum_i (e_ui + b_u) / (reg_bu + |I_u|)``, the exact minimiser; ``e`` follows."""
+    for u in prange(len(user_ptr) - 1):
+        total = 0.0
+        for r in range(user_ptr[u], user_ptr[u + 1]):
+            residual[r] += bu[u]  # the residual without b_u
+            total += residual[r]
+        bu[u] = total / (reg_bu + (user_ptr[u + 1] - user_ptr[u]))
+        for r in range(user_ptr[u], user_ptr[u + 1]):
+            residual[r] -= bu[u]
+
+
+@njit(cache=True, parallel=True)
+def _refit_item_biases(
+    item_ptr: np.ndarray, by_item: np.ndarray, residual: np.ndarray, bi: np.ndarray, reg_bi: float
+) -> None:
+    """``b_i <- sum_u (e_ui + b_i) / (reg_bi + |U_i|)``, the exact minimiser; ``e`` follows."""
+    for i in prange(len(item_ptr) - 1):
+        total = 0.0
+        for j in range(item_ptr[i], item_ptr[i + 1]):
+            r = by_item[j]
+            residual[r] += bi[i]  # the residual without b_i
+            total += residual[r]
+        bi[i] = total / (reg_bi + (item_ptr[i + 1] - item_ptr[i]))
+        for j in range(item_ptr[i], item_ptr[i + 1]):
+            residual[by_item[j]] -= bi[i]
+
+
+@njit(cache=True, parallel=True)
+def _factor_sweep(
+    user_ptr: np.ndarray,
+    items: np.ndarray,
+    item_ptr: np.ndarray,
+    by_item: np.ndarray,
+    item_users: np.ndarray,
+    P: np.ndarray,
+    Q: np.ndarray,
+    residual: np.ndarray,
+    pen_u: np.ndarray,
+    pen_i: np.ndarray,
+) -> None:
+    """One epoch of projected coordinate descent on the factors, column by column.
+
+    For ``f = 0 .. k-1``: every ``p_uf`` (users in parallel), then every ``q_if``
+    (items in parallel), each the clipped minimiser of its one-variable quadratic::
+
+        e_ui  <- e_ui + p_uf q_if                      (factor f taken out)
+        p_uf  <- max(0, sum_i q_if e_ui / (sum_i q_if^2 + reg_pu |I_u|))
+        q_if  <- max(0, sum_u p_uf e_ui / (sum_u p_uf^2 + reg_qi |U_i|))
+        e_ui  <- e_ui - p_uf q_if                      (factor f put back)
+
+    ``pen_u = reg_pu |I_u|`` and ``pen_i = reg_qi |U_i|``. The last line runs
+    in user order, where the residual is stored, so only the item sums read it
+    out of order.
+    """
+    for f in range(P.shape[0]):
+        p, q = P[f], Q[f]
+        for u in prange(len(user_ptr) - 1):
+            num, den = 0.0, 0.0
+            for r in range(user_ptr[u], user_ptr[u + 1]):
+                q_if = q[items[r]]
+                residual[r] += p[u] * q_if
+                num += residual[r] * q_if
+                den += q_if * q_if
+            p[u] = _clipped_minimiser(num, den + pen_u[u], p[u])
+        for i in prange(len(item_ptr) - 1):
+            num, den = 0.0, 0.0
+            for j in range(item_ptr[i], item_ptr[i + 1]):
+                p_uf = p[item_users[j]]
+                num += residual[by_item[j]] * p_uf
+                den += p_uf * p_uf
+            q[i] = _clipped_minimiser(num, den + pen_i[i], q[i])
+        for u in prange(len(user_ptr) - 1):
+            for r in range(user_ptr[u], user_ptr[u + 1]):
+                residual[r] -= p[u] * q[items[r]]
+
+
+@njit(cache=True)
+def _clipped_minimiser(numerator: float, denominator: float, current: float) -> float:
+    """``max(0, numerator / denominator)``: the minimiser of ``den/2 x^2 - num x`` over ``x >= 0``.
 
     A zero denominator (only with zero regularization, when the partner factor
     is 0 on every rating of the row) means ``J`` does not depend on that entry:
-    it is left unchanged.
+    it keeps its ``current`` value.
     """
-    positive = denominator > 0
-    x[positive] = np.maximum(0.0, numerator[positive] / denominator[positive])
+    if denominator > 0.0:
+        return max(0.0, numerator / denominator)
+    return current

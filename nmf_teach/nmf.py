@@ -33,27 +33,36 @@ checks them against Surprise there) and uses the model on real ratings from
 ``notebooks/08_movielens_small.ipynb`` on. With the default 50 epochs on tiny
 data the updates may still oscillate (notebook 07 shows it).
 
-Why this is fast: Surprise loops over the ratings in Cython, one rating at a
-time. Here one epoch is five sums over the ratings (the dots ``p_u . q_i`` and
-four per-user / per-item sums), each one vectorized operation on a sparsity
-pattern that is built once in :meth:`NMF.fit` and reused every epoch; the item
-sums run on a helper thread while the user sums run. How far this goes, and why
-it stops at about 4x Surprise's speed on a 2-core machine (the five sums are
-the whole epoch), is measured by ``benchmarks/speed_limits.py``.
+How it runs: one epoch is the loops above, written in ``_dots``,
+``_bias_sgd``, ``_user_sums``, ``_item_sums`` and ``_multiplicative_step``.
+Each is a plain Python loop over the ratings that numba compiles to machine
+code (``@njit``); the loops over users and over items run on all cores
+(``prange``), because no user's sums depend on another user's. Only the bias
+SGD of ``biased=True`` visits the ratings one after the other, as Surprise does.
+Every kernel also runs as ordinary Python (``_dots.py_func``, or everything
+with the environment variable ``NUMBA_DISABLE_JIT=1``), to step through in a
+debugger. The first call of a new environment compiles the kernels (about
+10 s); the machine code is cached next to the module and loaded afterwards.
+``benchmarks/bench_fit.py`` measures the speed against Surprise.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+from numba import njit, prange
 
 from ._factor_model import FactorModel
-from ._validation import check_factor_model_params, check_rating_scale, check_ratings_frame
+from ._ratings_index import RatingsIndex, index_ratings
+from ._validation import (
+    check_factor_model_params,
+    check_rating_scale,
+    check_ratings_frame,
+    duplicate_pair_error,
+)
 
 __all__ = ["NMF", "PredictionDetails"]
 
@@ -73,88 +82,114 @@ class PredictionDetails:
     was_impossible: bool
 
 
-class _RatingsLayout:
-    """The ratings as fixed sparse patterns, built once and reused every epoch.
-
-    Ratings are kept in the order ``surprise.Trainset.all_ratings()`` yields
-    them (users by inner id, each user's ratings in input order), so every sum
-    below adds the same numbers in the same order as Surprise does.
-
-    * ``by_user`` - CSR ``(n_users, n_items)``: ``by_user @ Q`` sums ``q_i`` times
-      the matrix data over each user's ratings (data = ratings, or estimates).
-    * ``by_item`` - CSR ``(n_items, n_users)``: the same per item; ``to_item_order``
-      permutes a per-rating array into its order.
-    * ``pairs`` - CSR ``(n_ratings, n_items * k)`` with row ``r`` holding ``p_u``
-      at the columns of ``q_i``: ``pairs @ Q.ravel()`` gives every ``p_u . q_i``
-      in one sparse product, without gathering an ``(n_ratings, k)`` copy of Q.
-    """
-
-    def __init__(
-        self,
-        user_rows: np.ndarray,
-        item_rows: np.ndarray,
-        ratings: np.ndarray,
-        shape: tuple,
-        k: int,
-    ):
-        n_users, n_items = shape
-        n = len(ratings)
-        self.user_rows, self.item_rows = user_rows, item_rows
-        self.user_counts = np.bincount(user_rows, minlength=n_users)
-        self.item_counts = np.bincount(item_rows, minlength=n_items)
-        user_ptr = np.concatenate([[0], np.cumsum(self.user_counts)])
-        self.user_ptr = user_ptr
-        item_ptr = np.concatenate([[0], np.cumsum(self.item_counts)])
-        self.to_item_order = np.argsort(item_rows, kind="stable")
-
-        self.ratings_by_user = sp.csr_matrix((ratings, item_rows, user_ptr), shape=shape)
-        self.est_by_user = sp.csr_matrix((np.zeros(n), item_rows, user_ptr), shape=shape)
-        item_shape = (n_items, n_users)
-        users_in_item_order = user_rows[self.to_item_order]
-        ratings_in_item_order = ratings[self.to_item_order]
-        self.ratings_by_item = sp.csr_matrix(
-            (ratings_in_item_order, users_in_item_order, item_ptr), shape=item_shape
-        )
-        self.est_by_item = sp.csr_matrix(
-            (np.zeros(n), users_in_item_order, item_ptr), shape=item_shape
-        )
-        pair_columns = (item_rows[:, None] * k + np.arange(k)).ravel()
-        self.pairs = sp.csr_matrix(
-            (np.zeros(n * k), pair_columns, np.arange(0, n * k + 1, k)), shape=(n, n_items * k)
-        )
-        # Row r of this view is row r of `pairs`: dots() writes p_u there in place.
-        self.pairs_user_factors = self.pairs.data.reshape(n, k)
-        self.user_rows_intp = user_rows.astype(np.intp)
-
-    def dots(self, pu: np.ndarray, qi: np.ndarray) -> np.ndarray:
-        """``p_u . q_i`` for every rating, shape ``(n_ratings,)``."""
-        # Gather p_u into the buffer that `pairs` already holds: no 12 MB
-        # allocation per epoch (mode="clip" skips a bounds check we do not need).
-        np.take(pu, self.user_rows_intp, axis=0, out=self.pairs_user_factors, mode="clip")
-        return self.pairs @ qi.ravel()
-
-    def set_estimates(self, est: np.ndarray) -> None:
-        self.est_by_user.data = est
-        np.take(est, self.to_item_order, out=self.est_by_item.data)
+# --------------------------------------------------------------------------
+# The kernels of one epoch. Ratings are in user order (see _ratings_index):
+# the ratings of user u are r in range(user_ptr[u], user_ptr[u + 1]).
+# --------------------------------------------------------------------------
 
 
-def _multiplicative_step(
-    factors: np.ndarray, numerator: np.ndarray, denominator: np.ndarray, count_reg: np.ndarray
+@njit(cache=True, parallel=True)
+def _dots(
+    user_ptr: np.ndarray, items: np.ndarray, pu: np.ndarray, qi: np.ndarray, est: np.ndarray
 ) -> None:
-    """In place: ``f <- f * num / (den + n_ratings * reg * f)``.
+    """``est[r] = p_u . q_i`` for every rating ``r = (u, i)``, users in parallel."""
+    for u in prange(len(user_ptr) - 1):
+        for r in range(user_ptr[u], user_ptr[u + 1]):
+            i = items[r]
+            dot = 0.0
+            for f in range(pu.shape[1]):
+                dot += qi[i, f] * pu[u, f]
+            est[r] = dot
 
-    ``count_reg`` is ``n_ratings * reg`` per row, shape ``(n_rows, 1)``. A factor
-    that is 0 stays 0 (0 times a finite ratio), as Surprise never updates it. A
-    zero denominator (possible only with ``reg = 0``) leaves the factor
-    unchanged instead of producing NaN.
+
+@njit(cache=True)
+def _bias_sgd(
+    user_ptr: np.ndarray,
+    items: np.ndarray,
+    ratings: np.ndarray,
+    est: np.ndarray,
+    mu: float,
+    bu: np.ndarray,
+    bi: np.ndarray,
+    lr_bu: float,
+    lr_bi: float,
+    reg_bu: float,
+    reg_bi: float,
+) -> None:
+    """Surprise's bias SGD, one rating after the other; turns ``est[r]`` into the full estimate.
+
+    On entry ``est[r] = p_u . q_i``; on exit ``est[r] = mu + b_u + b_i + p_u . q_i``
+    with the biases as rating ``r`` saw them. Sequential: each step moves the
+    biases that the next rating reads.
     """
-    denominator += count_reg * factors
-    if denominator.all():  # the usual case: a plain, fast elementwise update
-        factors *= np.divide(numerator, denominator, out=numerator)
-    else:
-        factors *= np.divide(
-            numerator, denominator, out=np.ones_like(numerator), where=denominator != 0
-        )
+    for u in range(len(user_ptr) - 1):
+        for r in range(user_ptr[u], user_ptr[u + 1]):
+            i = items[r]
+            est[r] = mu + bu[u] + bi[i] + est[r]
+            err = ratings[r] - est[r]
+            bu[u] += lr_bu * (err - reg_bu * bu[u])
+            bi[i] += lr_bi * (err - reg_bi * bi[i])
+
+
+@njit(cache=True, parallel=True)
+def _user_sums(
+    user_ptr: np.ndarray,
+    items: np.ndarray,
+    ratings: np.ndarray,
+    est: np.ndarray,
+    qi: np.ndarray,
+    num: np.ndarray,
+    den: np.ndarray,
+) -> None:
+    """``num[u] = sum_i r_ui q_i`` and ``den[u] = sum_i est_ui q_i``, users in parallel."""
+    for u in prange(len(user_ptr) - 1):
+        num[u, :] = 0.0
+        den[u, :] = 0.0
+        for r in range(user_ptr[u], user_ptr[u + 1]):
+            i = items[r]
+            for f in range(qi.shape[1]):
+                num[u, f] += qi[i, f] * ratings[r]
+                den[u, f] += qi[i, f] * est[r]
+
+
+@njit(cache=True, parallel=True)
+def _item_sums(
+    item_ptr: np.ndarray,
+    by_item: np.ndarray,
+    item_users: np.ndarray,
+    ratings: np.ndarray,
+    est: np.ndarray,
+    pu: np.ndarray,
+    num: np.ndarray,
+    den: np.ndarray,
+) -> None:
+    """``num[i] = sum_u r_ui p_u`` and ``den[i] = sum_u est_ui p_u``, items in parallel."""
+    for i in prange(len(item_ptr) - 1):
+        num[i, :] = 0.0
+        den[i, :] = 0.0
+        for j in range(item_ptr[i], item_ptr[i + 1]):
+            r, u = by_item[j], item_users[j]
+            for f in range(pu.shape[1]):
+                num[i, f] += pu[u, f] * ratings[r]
+                den[i, f] += pu[u, f] * est[r]
+
+
+@njit(cache=True, parallel=True)
+def _multiplicative_step(
+    factors: np.ndarray, num: np.ndarray, den: np.ndarray, counts: np.ndarray, reg: float
+) -> None:
+    """In place: ``f <- f * num / (den + n_ratings * reg * f)``, rows in parallel.
+
+    A factor that is 0 stays 0 (Surprise never updates it). A zero denominator
+    (possible when ``reg = 0``, or in the biased model, whose estimates can be
+    negative) leaves the factor unchanged instead of producing NaN or inf.
+    """
+    for row in prange(factors.shape[0]):
+        for f in range(factors.shape[1]):
+            if factors[row, f] != 0.0:
+                denominator = den[row, f] + counts[row] * reg * factors[row, f]
+                if denominator != 0.0:
+                    factors[row, f] *= num[row, f] / denominator
 
 
 class NMF(FactorModel):
@@ -171,12 +206,10 @@ class NMF(FactorModel):
     n_epochs : int, default 50
         Number of passes of the multiplicative updates.
     biased : bool, default False
-        Add a global mean and user/item biases, learned by SGD. Expensive: the
-        bias updates are sequential (each rating's estimate uses the biases
-        moved by the previous rating), so this mode loops over the users in
-        Python every epoch (see ``_bias_sweep``): several times the cost of the
-        unbiased mode (``python benchmarks/bench_fit.py --biased``). Prone to
-        overfitting on small data (as Surprise warns).
+        Add a global mean and user/item biases, learned by SGD (``_bias_sgd``).
+        The bias updates are sequential (each rating's estimate uses the biases
+        moved by the previous rating), so that one loop runs on one core.
+        Prone to overfitting on small data (as Surprise warns).
     reg_pu, reg_qi : float, default 0.06
         Regularization of user and item factors.
     reg_bu, reg_bi : float, default 0.02
@@ -275,15 +308,17 @@ class NMF(FactorModel):
         if inner_items is not None:  # a trainset: keep its inner item ids
             item_ids = inner_items
             item_rows = pd.Index(item_ids).get_indexer(items)
-        # Surprise visits the ratings user by user, each user's in input order.
-        order = np.argsort(user_rows, kind="stable")
-        user_rows, item_rows, ratings = user_rows[order], item_rows[order], ratings[order]
         n_users, n_items = len(user_ids), len(item_ids)
+        # Grouped by user, each user's ratings in input order: Surprise's order.
+        index, repeated = index_ratings(user_rows, item_rows, ratings, n_users, n_items)
+        del user_rows, item_rows
+        if repeated >= 0:
+            raise duplicate_pair_error(pd.Series(users), pd.Series(items), repeated)
 
         self._set_ids(user_ids, item_ids)
         self.rating_scale_ = (float(lo), float(hi))
-        self.global_mean_ = float(np.mean(ratings))
-        self.n_ratings_ = len(ratings)
+        self.global_mean_ = float(np.mean(index.ratings))
+        self.n_ratings_ = len(index.ratings)
 
         rng = (
             self.random_state
@@ -295,94 +330,61 @@ class NMF(FactorModel):
         bu = np.zeros(n_users)
         bi = np.zeros(n_items)
 
-        layout = _RatingsLayout(user_rows, item_rows, ratings, (n_users, n_items), self.n_factors)
-        with ThreadPoolExecutor(max_workers=1) as pool:  # one helper thread, see _epoch
-            for _ in range(self.n_epochs):
-                self._epoch(layout, ratings, pu, qi, bu, bi, pool)
+        # Work arrays, allocated once: the estimate of every rating, and the
+        # per-user / per-item numerators and denominators of the updates.
+        est = np.empty(len(index.ratings))
+        user_num, user_den = np.empty_like(pu), np.empty_like(pu)
+        item_num, item_den = np.empty_like(qi), np.empty_like(qi)
+        for _ in range(self.n_epochs):
+            self._epoch(index, pu, qi, bu, bi, est, user_num, user_den, item_num, item_den)
 
         self.pu_, self.qi_, self.bu_, self.bi_ = pu, qi, bu, bi
         return self
 
     def _epoch(
         self,
-        layout: _RatingsLayout,
-        ratings: np.ndarray,
+        index: RatingsIndex,
         pu: np.ndarray,
         qi: np.ndarray,
         bu: np.ndarray,
         bi: np.ndarray,
-        pool: ThreadPoolExecutor,
+        est: np.ndarray,
+        user_num: np.ndarray,
+        user_den: np.ndarray,
+        item_num: np.ndarray,
+        item_den: np.ndarray,
     ) -> None:
-        """One epoch of Surprise's ``NMF.sgd``, in place on pu, qi (and bu, bi)."""
-        est = layout.dots(pu, qi)  # p_u . q_i per rating, from the epoch's start factors
-        if self.biased:
-            est += self._bias_sweep(layout, ratings, est, bu, bi)
-        layout.set_estimates(est)
+        """One epoch of Surprise's ``NMF.sgd``, in place on pu, qi (and bu, bi).
 
-        # Per-user / per-item sums over the ratings, as four sparse products.
-        # The item sums do not depend on the user sums, and scipy's sparse
-        # products release the GIL, so they run on the second thread meanwhile.
-        item_sums = pool.submit(
-            lambda: (
-                layout.ratings_by_item @ pu,  # sum_u r_ui p_u
-                layout.est_by_item @ pu,  # sum_u est_ui p_u
-            )
-        )
-        user_num = layout.ratings_by_user @ qi  # sum_i r_ui q_i
-        user_den = layout.est_by_user @ qi  # sum_i est_ui q_i
-        item_num, item_den = item_sums.result()
-
-        _multiplicative_step(pu, user_num, user_den, layout.user_counts[:, None] * self.reg_pu)
-        _multiplicative_step(qi, item_num, item_den, layout.item_counts[:, None] * self.reg_qi)
-
-    def _bias_sweep(
-        self,
-        layout: _RatingsLayout,
-        ratings: np.ndarray,
-        dots: np.ndarray,
-        bu: np.ndarray,
-        bi: np.ndarray,
-    ) -> np.ndarray:
-        """Sequential SGD on the biases; returns ``mu + b_u + b_i`` as each rating saw it.
-
-        Surprise visits the ratings one by one: ``est = mu + b_u + b_i + p_u.q_i``,
-        ``err = r - est``, then ``b_u += lr_bu (err - reg_bu b_u)`` and
-        ``b_i += lr_bi (err - reg_bi b_i)``. Each step depends on the previous
-        one, but the ratings come grouped by user, and within one user
-
-        * every item appears once, so each ``b_i`` it meets still has the value
-          left by the previous users: one vectorized read and one write;
-        * ``b_u`` follows the linear recurrence ``b_u <- a b_u + lr_bu c``, with
-          ``a = 1 - lr_bu (1 + reg_bu)`` and ``c = r - mu - b_i - p_u.q_i``,
-          which ``scipy.signal.lfilter`` runs in C.
-
-        So the loop is over users, not ratings. Results equal the one-by-one
-        loop up to rounding (about 1e-14).
+        Every sum uses the factors of the start of the epoch: the estimates and
+        all four sums are computed before either factor matrix moves.
         """
-        from scipy.signal import lfilter  # imported here: only the biased mode needs it
-
-        mu, lr_bu, lr_bi, reg_bi = self.global_mean_, self.lr_bu, self.lr_bi, self.reg_bi
-        decay = 1.0 - lr_bu * (1.0 + self.reg_bu)
-        offsets = np.empty(len(ratings))
-        for u in range(len(bu)):
-            start, stop = layout.user_ptr[u], layout.user_ptr[u + 1]
-            items = layout.item_rows[start:stop]
-            bi_before = bi[items]
-            c = ratings[start:stop] - mu - bi_before - dots[start:stop]
-            bu_after, _ = lfilter([lr_bu], [1.0, -decay], c, zi=[decay * bu[u]])
-            bu_before = np.concatenate(([bu[u]], bu_after[:-1]))
-            offsets[start:stop] = mu + bu_before + bi_before
-            err = c - bu_before  # = r - (mu + b_u + b_i + p_u.q_i)
-            bi[items] = bi_before + lr_bi * (err - reg_bi * bi_before)
-            bu[u] = bu_after[-1]
-        return offsets
+        _dots(index.user_ptr, index.items, pu, qi, est)
+        if self.biased:
+            _bias_sgd(
+                index.user_ptr, index.items, index.ratings, est, self.global_mean_,
+                bu, bi, self.lr_bu, self.lr_bi, self.reg_bu, self.reg_bi,
+            )  # fmt: skip
+        _user_sums(index.user_ptr, index.items, index.ratings, est, qi, user_num, user_den)
+        _item_sums(
+            index.item_ptr,
+            index.by_item,
+            index.item_users,
+            index.ratings,
+            est,
+            pu,
+            item_num,
+            item_den,
+        )
+        _multiplicative_step(pu, user_num, user_den, index.user_counts, self.reg_pu)
+        _multiplicative_step(qi, item_num, item_den, index.item_counts, self.reg_qi)
 
     def _ratings_from(
         self, data: Any, rating_scale: tuple[float, float] | None
     ) -> tuple[Any, Any, np.ndarray, tuple[float, float] | None, np.ndarray | None]:
         """Raw users, items, ratings, scale and (for a trainset) its item order."""
         if isinstance(data, pd.DataFrame):
-            users, items, ratings = check_ratings_frame(data)
+            users, items, ratings = check_ratings_frame(data, check_duplicates=False)
             return users.to_numpy(), items.to_numpy(), ratings, rating_scale, None
         if hasattr(data, "all_ratings") and hasattr(data, "to_raw_uid"):  # a surprise.Trainset
             triples = list(data.all_ratings())
