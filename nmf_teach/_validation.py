@@ -83,8 +83,9 @@ def check_ratings_frame(
 
 def duplicate_pair_error(users: pd.Series, items: pd.Series, row: int) -> ValueError:
     """The error for a (user, item) pair that ``row`` repeats from an earlier row."""
+    user, item = users.iloc[[row]].tolist()[0], items.iloc[[row]].tolist()[0]  # plain Python
     return ValueError(
-        f"duplicate (user, item) pair ({users.iloc[row]!r}, {items.iloc[row]!r}) at row "
+        f"duplicate (user, item) pair ({user!r}, {item!r}) at row "
         f"{row}; keep one rating per pair, e.g. df.drop_duplicates(subset=[user, item], "
         f"keep='last')"
     )

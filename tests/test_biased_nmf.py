@@ -193,3 +193,24 @@ def test_property_non_negative_and_descending(seed, k, reg, biased):
     assert (np.diff(m.objective_) <= 1e-9 * max(1.0, m.objective_[0])).all()
     pred = m.predict_frame(df)
     assert np.isfinite(pred).all() and (pred >= 0.5).all() and (pred <= 5).all()
+
+
+@pytest.mark.parametrize("biased", [False, True])
+def test_uncompiled_kernels_give_the_compiled_fit(monkeypatch, biased):
+    """Every kernel's plain-Python form (numba's .py_func) computes what the compiled one does."""
+    import nmf_teach.biased_nmf as module
+
+    df = random_ratings(3)
+    params = dict(n_factors=3, n_epochs=3, bias_epochs=2, biased=biased, random_state=0)
+    compiled = BiasedNMF(**params).fit(df)
+    for name in [
+        "_subtract_dots", "_refit_user_biases", "_refit_item_biases", "_factor_sweep",
+        "_clipped_minimiser",
+    ]:  # fmt: skip
+        kernel = getattr(module, name)
+        monkeypatch.setattr(module, name, getattr(kernel, "py_func", kernel))
+    python = BiasedNMF(**params).fit(df)
+    for attribute in ("pu_", "qi_", "bu_", "bi_", "objective_"):
+        np.testing.assert_allclose(
+            getattr(python, attribute), getattr(compiled, attribute), rtol=1e-12, atol=1e-12
+        )

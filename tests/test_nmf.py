@@ -201,3 +201,30 @@ def test_rating_scale_that_excludes_ratings_is_refused():
 def test_predicting_before_fit_is_refused():
     with pytest.raises(ValueError, match="not fitted"):
         NMF().predict(1, 2)
+
+
+NMF_KERNELS = ["_dots", "_bias_sgd", "_user_sums", "_item_sums", "_multiplicative_step"]
+
+
+@pytest.mark.parametrize("biased", [False, True])
+def test_uncompiled_kernels_give_the_compiled_fit(monkeypatch, biased):
+    """Every kernel's plain-Python form (numba's .py_func) computes what the compiled one does."""
+    import nmf_teach.nmf as nmf_module
+
+    df = random_ratings(3)
+    params = dict(n_factors=3, n_epochs=4, biased=biased, random_state=0)
+    compiled = NMF(**params).fit(df)
+    for name in NMF_KERNELS:
+        kernel = getattr(nmf_module, name)
+        monkeypatch.setattr(nmf_module, name, getattr(kernel, "py_func", kernel))
+    python = NMF(**params).fit(df)
+    for attribute in ("pu_", "qi_", "bu_", "bi_"):
+        np.testing.assert_allclose(
+            getattr(python, attribute), getattr(compiled, attribute), rtol=0, atol=1e-12
+        )
+
+
+def test_duplicate_pairs_name_the_first_repeated_row():
+    df = pd.DataFrame({"u": [1, 2, 2, 1, 2], "i": ["a", "b", "c", "b", "b"], "r": [1.0] * 5})
+    with pytest.raises(ValueError, match=r"duplicate \(user, item\) pair \(2, 'b'\) at row 4"):
+        NMF().fit(df)

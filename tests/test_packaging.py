@@ -6,9 +6,13 @@ documented commands; committed notebooks must be runnable by nbval.
 """
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -116,3 +120,46 @@ def test_notebook_kernel_and_no_errors(path):
     for i, cell in enumerate(nb.get("cells", [])):
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", f"cell {i} has a stored error output"
+
+
+NO_JIT_SCRIPT = """
+import json, sys
+import numpy as np
+sys.path.insert(0, "tests")
+from helpers import random_ratings
+from nmf_teach import NMF
+from nmf_teach.biased_nmf import BiasedNMF
+df = random_ratings(4)
+out = {}
+for name, model in [
+    ("nmf", NMF(n_factors=3, n_epochs=4, random_state=0)),
+    ("nmf_biased", NMF(n_factors=3, n_epochs=4, biased=True, random_state=0)),
+    ("biased_nmf", BiasedNMF(n_factors=3, n_epochs=3, random_state=0)),
+]:
+    out[name] = model.fit(df).predict_frame(df).tolist()
+print(json.dumps(out))
+"""
+
+
+def test_the_package_runs_without_compilation():
+    """With NUMBA_DISABLE_JIT=1 every model fits as plain Python, with the compiled results."""
+    from helpers import random_ratings
+
+    from nmf_teach import NMF
+    from nmf_teach.biased_nmf import BiasedNMF
+
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", NO_JIT_SCRIPT],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    uncompiled = json.loads(result.stdout.strip().splitlines()[-1])
+    df = random_ratings(4)
+    compiled = {
+        "nmf": NMF(n_factors=3, n_epochs=4, random_state=0),
+        "nmf_biased": NMF(n_factors=3, n_epochs=4, biased=True, random_state=0),
+        "biased_nmf": BiasedNMF(n_factors=3, n_epochs=3, random_state=0),
+    }
+    for name, model in compiled.items():
+        expected = model.fit(df).predict_frame(df)
+        np.testing.assert_allclose(uncompiled[name], expected, rtol=0, atol=1e-12, err_msg=name)
