@@ -15,8 +15,10 @@ ships inside this package in ``nmf_teach/data/ml-latest-small/`` together with
 its ``SHA256SUMS``; every file is checked against that hash before it is read.
 ``fetch_movielens_100k`` and ``fetch_movielens_1m`` download the larger
 MovieLens 100K and 1M archives on demand from GroupLens with :mod:`pooch`,
-verify their pinned SHA-256 hashes and cache them (these two datasets may not
-be redistributed, so they are never shipped).
+verify their pinned SHA-256 hashes and cache them (these datasets may not
+be redistributed, so they are never shipped). ``fetch_movielens_25m`` and
+``fetch_movielens_32m`` do the same for the 25 and 32 million ratings
+releases (about 250 MB each to download), checked against GroupLens's own MD5.
 
 When you use MovieLens data, cite
 
@@ -56,8 +58,14 @@ __all__ = [
     "ML_1M_URL",
     "SURPRISE_EXAMPLE_RATING_SCALE",
     "action_romance_factors",
+    "ML_25M_MD5",
+    "ML_25M_URL",
+    "ML_32M_MD5",
+    "ML_32M_URL",
     "fetch_movielens_100k",
     "fetch_movielens_1m",
+    "fetch_movielens_25m",
+    "fetch_movielens_32m",
     "genre_matrix",
     "load_movielens_small",
     "load_movielens_small_movies",
@@ -86,6 +94,18 @@ ML_1M_URL = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"
 ML_100K_SHA256 = "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"
 #: SHA-256 of ``ml-1m.zip``; see the note in the source.
 ML_1M_SHA256 = "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20"
+
+#: Official GroupLens download address of MovieLens 25M (released 2019-11).
+ML_25M_URL = "https://files.grouplens.org/datasets/movielens/ml-25m.zip"
+#: Official GroupLens download address of MovieLens 32M (released 2024-05).
+ML_32M_URL = "https://files.grouplens.org/datasets/movielens/ml-32m.zip"
+# GroupLens publishes an MD5 next to each archive (ml-25m.zip.md5, ml-32m.zip.md5);
+# these are those values, as pinned by many independent public projects. MD5 is
+# enough to detect a corrupted or changed download (not a deliberate forgery).
+#: MD5 of ``ml-25m.zip`` (GroupLens's ``ml-25m.zip.md5``).
+ML_25M_MD5 = "6b51fb2759a8657d3bfcbfc42b592ada"
+#: MD5 of ``ml-32m.zip`` (GroupLens's ``ml-32m.zip.md5``).
+ML_32M_MD5 = "d472be332d4daa821edc399621853b57"
 
 _DATA_DIR = Path(__file__).resolve().parent / "data" / "ml-latest-small"
 _RATING_COLUMNS = ["user", "item", "rating", "timestamp"]
@@ -632,3 +652,124 @@ def fetch_movielens_1m(
     )
     frame.columns = _RATING_COLUMNS
     return _finish_ratings(frame)
+
+
+def _fetch_csv_release(
+    name: str,
+    default_url: str,
+    default_md5: str,
+    data_home: str | os.PathLike[str] | None,
+    url: str | None,
+    known_hash: str | None,
+    progressbar: bool,
+) -> pd.DataFrame:
+    """Download ``name.zip`` once; read ``name/ratings.csv`` (userId,movieId,rating,timestamp)."""
+    path = _retrieve_member(
+        fname=f"{name}.zip",
+        member=f"{name}/ratings.csv",
+        default_url=default_url,
+        default_hash=f"md5:{default_md5}",
+        data_home=data_home,
+        url=url,
+        known_hash=known_hash,
+        progressbar=progressbar,
+    )
+    frame = pd.read_csv(
+        path, header=0, names=_RATING_COLUMNS, dtype=_RATING_DTYPES, encoding="utf-8", engine="c"
+    )
+    return _finish_ratings(frame)
+
+
+def fetch_movielens_25m(
+    data_home: str | os.PathLike[str] | None = None,
+    *,
+    url: str | None = None,
+    known_hash: str | None = None,
+    progressbar: bool = True,
+) -> pd.DataFrame:
+    """Download (once) and load the MovieLens 25M ratings (25,000,095 of them).
+
+    Like :func:`fetch_movielens_100k`, for ``ml-25m.zip`` (about 250 MB) and its
+    member ``ml-25m/ratings.csv``. The download shows a progress bar. The
+    returned frame takes about 800 MB of memory, and fitting
+    :class:`nmf_teach.NMF` on it needs about as much again
+    (``benchmarks/scale.py`` measures this).
+
+    Parameters
+    ----------
+    data_home : str or path-like, optional
+        Cache folder; default ``NMF_TEACH_DATA`` or ``pooch.os_cache("nmf_teach")``.
+    url : str, optional
+        Download address; default :data:`ML_25M_URL` (GroupLens).
+    known_hash : str, optional
+        Expected hash as pooch accepts it; default ``"md5:"`` + :data:`ML_25M_MD5`,
+        the checksum GroupLens publishes.
+    progressbar : bool, default True
+        Show a tqdm progress bar while downloading.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``user``, ``item`` (int64), ``rating`` (float64, 0.5 to 5) and
+        ``timestamp`` (int64), in file order.
+
+    Raises
+    ------
+    ValueError
+        If the download does not match ``known_hash`` or lacks
+        ``ml-25m/ratings.csv``; nothing from the failed call is left in the cache.
+
+    Notes
+    -----
+    MovieLens 25M may not be redistributed; cite Harper & Konstan (2015) and
+    read its license at https://files.grouplens.org/datasets/movielens/ml-25m-README.html.
+    """
+    return _fetch_csv_release(
+        "ml-25m", ML_25M_URL, ML_25M_MD5, data_home, url, known_hash, progressbar
+    )
+
+
+def fetch_movielens_32m(
+    data_home: str | os.PathLike[str] | None = None,
+    *,
+    url: str | None = None,
+    known_hash: str | None = None,
+    progressbar: bool = True,
+) -> pd.DataFrame:
+    """Download (once) and load the MovieLens 32M ratings (32,000,204 of them).
+
+    Like :func:`fetch_movielens_25m`, for ``ml-32m.zip`` (about 240 MB) and its
+    member ``ml-32m/ratings.csv``; the default hash is ``"md5:"`` +
+    :data:`ML_32M_MD5` and the default address :data:`ML_32M_URL`.
+
+    Parameters
+    ----------
+    data_home : str or path-like, optional
+        Cache folder; default ``NMF_TEACH_DATA`` or ``pooch.os_cache("nmf_teach")``.
+    url : str, optional
+        Download address; default :data:`ML_32M_URL` (GroupLens).
+    known_hash : str, optional
+        Expected hash as pooch accepts it; default ``"md5:"`` + :data:`ML_32M_MD5`.
+    progressbar : bool, default True
+        Show a tqdm progress bar while downloading.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``user``, ``item`` (int64), ``rating`` (float64, 0.5 to 5) and
+        ``timestamp`` (int64), in file order.
+
+    Raises
+    ------
+    ValueError
+        If the download does not match ``known_hash`` or lacks
+        ``ml-32m/ratings.csv``; nothing from the failed call is left in the cache.
+
+    Notes
+    -----
+    MovieLens 32M may not be redistributed; cite Harper & Konstan (2015) and
+    read its license at https://files.grouplens.org/datasets/movielens/ml-32m-README.html.
+    """
+    return _fetch_csv_release(
+        "ml-32m", ML_32M_URL, ML_32M_MD5, data_home, url, known_hash, progressbar
+    )

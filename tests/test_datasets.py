@@ -332,6 +332,16 @@ def server(tmp_path, monkeypatch):
     srv.stop()
 
 
+FAKE_CSV_RELEASE = "userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n1,306,3.5,1147868817\n"
+EXPECTED_FAKE_CSV_RELEASE = pd.DataFrame(
+    {
+        "user": np.array([1, 1], dtype=np.int64),
+        "item": np.array([296, 306], dtype=np.int64),
+        "rating": np.array([5.0, 3.5]),
+        "timestamp": np.array([1147880044, 1147868817], dtype=np.int64),
+    }
+)
+
 FETCHERS = [
     pytest.param(
         datasets.fetch_movielens_100k,
@@ -346,6 +356,20 @@ FETCHERS = [
         {"ml-1m/ratings.dat": FAKE_1M, "ml-1m/movies.dat": "1::Toy Story (1995)::Animation\n"},
         EXPECTED_FAKE_1M,
         id="1m",
+    ),
+    pytest.param(
+        datasets.fetch_movielens_25m,
+        "ml-25m.zip",
+        {"ml-25m/ratings.csv": FAKE_CSV_RELEASE, "ml-25m/movies.csv": "movieId,title,genres\n"},
+        EXPECTED_FAKE_CSV_RELEASE,
+        id="25m",
+    ),
+    pytest.param(
+        datasets.fetch_movielens_32m,
+        "ml-32m.zip",
+        {"ml-32m/ratings.csv": FAKE_CSV_RELEASE, "ml-32m/README.txt": "fake"},
+        EXPECTED_FAKE_CSV_RELEASE,
+        id="32m",
     ),
 ]
 
@@ -414,7 +438,12 @@ def test_fetch_defaults_are_pinned(monkeypatch, tmp_path):
 
     monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
     monkeypatch.delenv("NMF_TEACH_DATA", raising=False)
-    for fetch in (datasets.fetch_movielens_100k, datasets.fetch_movielens_1m):
+    for fetch in (
+        datasets.fetch_movielens_100k,
+        datasets.fetch_movielens_1m,
+        datasets.fetch_movielens_25m,
+        datasets.fetch_movielens_32m,
+    ):
         with pytest.raises(ValueError, match="stop before"):
             fetch(tmp_path / "c")
     assert calls[0]["url"] == "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
@@ -423,7 +452,12 @@ def test_fetch_defaults_are_pinned(monkeypatch, tmp_path):
     assert calls[1]["known_hash"] == f"sha256:{datasets.ML_1M_SHA256}"
     for sha in (datasets.ML_100K_SHA256, datasets.ML_1M_SHA256):
         assert len(sha) == 64 and int(sha, 16) >= 0
+    assert calls[2]["url"] == "https://files.grouplens.org/datasets/movielens/ml-25m.zip"
+    assert calls[2]["known_hash"] == "md5:6b51fb2759a8657d3bfcbfc42b592ada"
+    assert calls[3]["url"] == "https://files.grouplens.org/datasets/movielens/ml-32m.zip"
+    assert calls[3]["known_hash"] == "md5:d472be332d4daa821edc399621853b57"
     assert calls[0]["progressbar"] is False
+    assert calls[2]["progressbar"] is True and calls[3]["progressbar"] is True
     assert not (tmp_path / "c").exists()
 
 
