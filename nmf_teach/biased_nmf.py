@@ -53,10 +53,12 @@ Algorithm (``fit``):
 
 How it runs: the residual ``e_ui = r_ui - r̂_ui`` of every rating is kept in
 one array, and each block update is a loop over the ratings compiled by numba
-(``_refit_user_biases``, ``_refit_item_biases``, ``_factor_sweep``), with the
-users (then the items) on all cores: within one column ``f`` no user's update
-depends on another user's. One epoch costs ``O(k * n_ratings)``; the kernels
-also run as plain Python (``.py_func``, or ``NUMBA_DISABLE_JIT=1``).
+(``_refit_user_biases``, ``_refit_item_biases``, ``_factor_sweep``), with
+chunks of users on all cores: within one column ``f`` no user's update
+depends on another user's, and the sums of the item updates are made in the
+same pass over the ratings (see ``nmf_teach._ratings_index``). One epoch
+costs ``O(k * n_ratings)``; the kernels also run as plain Python (``.py_func``,
+or ``NUMBA_DISABLE_JIT=1``).
 
 With ``biased=False`` there is no ``mu`` and no bias: ``r̂_ui = p_u . q_i`` is a
 plain NMF of the ratings fitted by the same coordinate descent.
@@ -74,7 +76,7 @@ import pandas as pd
 from numba import njit, prange
 
 from ._factor_model import FactorModel
-from ._ratings_index import index_ratings
+from ._ratings_index import N_CHUNKS, RatingsIndex, index_ratings
 from ._validation import (
     check_factor_model_params,
     check_positive_int,
@@ -82,6 +84,7 @@ from ._validation import (
     check_ratings_frame,
     duplicate_pair_error,
 )
+from .nmf import _factorize
 
 __all__ = ["BiasedNMF"]
 
@@ -186,8 +189,8 @@ class BiasedNMF(FactorModel):
         users, items, ratings = check_ratings_frame(data, check_duplicates=False)
         lo, hi = check_rating_scale(ratings, rating_scale)
 
-        user_rows, user_ids = pd.factorize(users.to_numpy(), sort=False)
-        item_rows, item_ids = pd.factorize(items.to_numpy(), sort=False)
+        user_rows, user_ids = _factorize(users.to_numpy())
+        item_rows, item_ids = _factorize(items.to_numpy())
         n_users, n_items, k = len(user_ids), len(item_ids), self.n_factors
         index, repeated = index_ratings(user_rows, item_rows, ratings, n_users, n_items)
         del user_rows, item_rows
@@ -198,11 +201,11 @@ class BiasedNMF(FactorModel):
         self.n_ratings_ = len(ratings)
         self.global_mean_ = float(np.mean(ratings))
         mu = self.global_mean_ if self.biased else 0.0
-        user_ptr, items_r, item_ptr, by_item = (
-            index.user_ptr, index.items, index.item_ptr, index.by_item
-        )  # fmt: skip
+        chunk_ptr, user_ptr, items_r = index.chunk_ptr, index.user_ptr, index.items
         n_u = index.user_counts.astype(np.float64)  # |I_u|
         n_i = index.item_counts.astype(np.float64)  # |U_i|
+        item_sums = np.empty((N_CHUNKS, n_items))  # work space of the per-item sums
+        item_sums_2 = np.empty((N_CHUNKS, n_items))
         bu, bi = np.zeros(n_users), np.zeros(n_items)
 
         # The residual e_ui = r_ui - r̂_ui of every rating, updated in place from now on.
@@ -210,7 +213,7 @@ class BiasedNMF(FactorModel):
         # 1. The BaselineOnly biases (items first, as Surprise's baseline_als).
         if self.biased:
             for _ in range(self.bias_epochs):
-                _refit_item_biases(item_ptr, by_item, residual, bi, self.reg_bi)
+                self._refit_item_biases(index, residual, bi, item_sums)
                 _refit_user_biases(user_ptr, residual, bu, self.reg_bu)
 
         # 2. Factors, stored one factor per row (k, n) so each column update is contiguous.
@@ -237,9 +240,9 @@ class BiasedNMF(FactorModel):
         for _ in range(self.n_epochs):
             if self.biased:
                 _refit_user_biases(user_ptr, residual, bu, self.reg_bu)
-                _refit_item_biases(item_ptr, by_item, residual, bi, self.reg_bi)
+                self._refit_item_biases(index, residual, bi, item_sums)
             _factor_sweep(
-                user_ptr, items_r, item_ptr, by_item, index.item_users, P, Q, residual, pen_u, pen_i
+                chunk_ptr, user_ptr, items_r, P, Q, residual, pen_u, pen_i, item_sums, item_sums_2
             )
             record()
 
@@ -248,6 +251,14 @@ class BiasedNMF(FactorModel):
         self.objective_ = np.array(objective)
         self.train_rmse_ = np.array(train_rmse)
         return self
+
+    def _refit_item_biases(
+        self, index: RatingsIndex, residual: np.ndarray, bi: np.ndarray, work: np.ndarray
+    ) -> None:
+        _refit_item_biases(
+            index.chunk_ptr, index.user_ptr, index.items, residual, bi,
+            self.reg_bi, index.item_counts, work,
+        )  # fmt: skip
 
     def predict(self, uid: Any, iid: Any) -> float:
         """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
@@ -263,8 +274,10 @@ class BiasedNMF(FactorModel):
 
 # --------------------------------------------------------------------------
 # The kernels. Ratings are in user order (see _ratings_index): the ratings of
-# user u are r in range(user_ptr[u], user_ptr[u + 1]); those of item i are
-# r = by_item[j] for j in range(item_ptr[i], item_ptr[i + 1]).
+# user u are r in range(user_ptr[u], user_ptr[u + 1]), and the users are cut
+# into chunks (users chunk_ptr[c] .. chunk_ptr[c + 1] - 1) that run in parallel.
+# A sum over the ratings of an item is made in the same pass: each chunk adds
+# its share into a row of its own, item_sums[c, i], and the rows are added up.
 # --------------------------------------------------------------------------
 
 
@@ -297,64 +310,79 @@ def _refit_user_biases(
 
 @njit(cache=True, parallel=True)
 def _refit_item_biases(
-    item_ptr: np.ndarray, by_item: np.ndarray, residual: np.ndarray, bi: np.ndarray, reg_bi: float
+    chunk_ptr: np.ndarray,
+    user_ptr: np.ndarray,
+    items: np.ndarray,
+    residual: np.ndarray,
+    bi: np.ndarray,
+    reg_bi: float,
+    item_counts: np.ndarray,
+    item_sums: np.ndarray,
 ) -> None:
-    """``b_i <- sum_u (e_ui + b_i) / (reg_bi + |U_i|)``, the exact minimiser; ``e`` follows."""
-    for i in prange(len(item_ptr) - 1):
-        total = 0.0
-        for j in range(item_ptr[i], item_ptr[i + 1]):
-            r = by_item[j]
-            residual[r] += bi[i]  # the residual without b_i
-            total += residual[r]
-        bi[i] = total / (reg_bi + (item_ptr[i + 1] - item_ptr[i]))
-        for j in range(item_ptr[i], item_ptr[i + 1]):
-            residual[by_item[j]] -= bi[i]
+    """``b_i <- sum_u (e_ui + b_i) / (reg_bi + |U_i|)``, the exact minimiser; ``e`` follows.
+
+    ``item_sums`` (``(N_CHUNKS, n_items)``) is work space for the per-chunk sums.
+    """
+    for c in prange(len(chunk_ptr) - 1):
+        item_sums[c] = 0.0
+        for r in range(user_ptr[chunk_ptr[c]], user_ptr[chunk_ptr[c + 1]]):
+            item_sums[c, items[r]] += residual[r]
+    change = np.empty(len(bi))
+    for i in prange(len(bi)):
+        # sum_u (e_ui + b_i) = sum_u e_ui + |U_i| b_i
+        new = (item_sums[:, i].sum() + item_counts[i] * bi[i]) / (reg_bi + item_counts[i])
+        change[i] = new - bi[i]
+        bi[i] = new
+    for r in prange(len(residual)):
+        residual[r] -= change[items[r]]
 
 
 @njit(cache=True, parallel=True)
 def _factor_sweep(
+    chunk_ptr: np.ndarray,
     user_ptr: np.ndarray,
     items: np.ndarray,
-    item_ptr: np.ndarray,
-    by_item: np.ndarray,
-    item_users: np.ndarray,
     P: np.ndarray,
     Q: np.ndarray,
     residual: np.ndarray,
     pen_u: np.ndarray,
     pen_i: np.ndarray,
+    q_num: np.ndarray,
+    q_den: np.ndarray,
 ) -> None:
     """One epoch of projected coordinate descent on the factors, column by column.
 
-    For ``f = 0 .. k-1``: every ``p_uf`` (users in parallel), then every ``q_if``
-    (items in parallel), each the clipped minimiser of its one-variable quadratic::
+    For ``f = 0 .. k-1``: every ``p_uf`` (chunks of users in parallel), then
+    every ``q_if`` (items in parallel), each the clipped minimiser of its
+    one-variable quadratic::
 
         e_ui  <- e_ui + p_uf q_if                      (factor f taken out)
         p_uf  <- max(0, sum_i q_if e_ui / (sum_i q_if^2 + reg_pu |I_u|))
         q_if  <- max(0, sum_u p_uf e_ui / (sum_u p_uf^2 + reg_qi |U_i|))
         e_ui  <- e_ui - p_uf q_if                      (factor f put back)
 
-    ``pen_u = reg_pu |I_u|`` and ``pen_i = reg_qi |U_i|``. The last line runs
-    in user order, where the residual is stored, so only the item sums read it
-    out of order.
+    ``pen_u = reg_pu |I_u|`` and ``pen_i = reg_qi |U_i|``. The sums of the
+    ``q_if`` update are made in the user pass, as soon as ``p_uf`` is known, into
+    ``q_num[c, i]`` and ``q_den[c, i]`` (work space, ``(N_CHUNKS, n_items)``).
     """
     for f in range(P.shape[0]):
         p, q = P[f], Q[f]
-        for u in prange(len(user_ptr) - 1):
-            num, den = 0.0, 0.0
-            for r in range(user_ptr[u], user_ptr[u + 1]):
-                q_if = q[items[r]]
-                residual[r] += p[u] * q_if
-                num += residual[r] * q_if
-                den += q_if * q_if
-            p[u] = _clipped_minimiser(num, den + pen_u[u], p[u])
-        for i in prange(len(item_ptr) - 1):
-            num, den = 0.0, 0.0
-            for j in range(item_ptr[i], item_ptr[i + 1]):
-                p_uf = p[item_users[j]]
-                num += residual[by_item[j]] * p_uf
-                den += p_uf * p_uf
-            q[i] = _clipped_minimiser(num, den + pen_i[i], q[i])
+        for c in prange(len(chunk_ptr) - 1):
+            q_num[c] = 0.0
+            q_den[c] = 0.0
+            for u in range(chunk_ptr[c], chunk_ptr[c + 1]):
+                num, den = 0.0, 0.0
+                for r in range(user_ptr[u], user_ptr[u + 1]):
+                    q_if = q[items[r]]
+                    residual[r] += p[u] * q_if
+                    num += residual[r] * q_if
+                    den += q_if * q_if
+                p[u] = _clipped_minimiser(num, den + pen_u[u], p[u])
+                for r in range(user_ptr[u], user_ptr[u + 1]):
+                    q_num[c, items[r]] += residual[r] * p[u]
+                    q_den[c, items[r]] += p[u] * p[u]
+        for i in prange(len(q)):
+            q[i] = _clipped_minimiser(q_num[:, i].sum(), q_den[:, i].sum() + pen_i[i], q[i])
         for u in prange(len(user_ptr) - 1):
             for r in range(user_ptr[u], user_ptr[u + 1]):
                 residual[r] -= p[u] * q[items[r]]

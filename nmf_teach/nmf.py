@@ -34,11 +34,12 @@ checks them against Surprise there) and uses the model on real ratings from
 data the updates may still oscillate (notebook 07 shows it).
 
 How it runs: one epoch is the loops above, written in ``_dots``,
-``_bias_sgd``, ``_user_sums``, ``_item_sums`` and ``_multiplicative_step``.
-Each is a plain Python loop over the ratings that numba compiles to machine
-code (``@njit``); the loops over users and over items run on all cores
-(``prange``), because no user's sums depend on another user's. Only the bias
-SGD of ``biased=True`` visits the ratings one after the other, as Surprise does.
+``_bias_sgd``, ``_sums`` and ``_multiplicative_step``. Each is a plain Python
+loop over the ratings that numba compiles to machine code (``@njit``); the
+loops run on all cores (``prange``) over chunks of users, because no user's
+sums depend on another user's, and each chunk keeps its own copy of the item
+sums (see ``nmf_teach._ratings_index``). Only the bias SGD of ``biased=True``
+visits the ratings one after the other, as Surprise does.
 Every kernel also runs as ordinary Python (``_dots.py_func``, or everything
 with the environment variable ``NUMBA_DISABLE_JIT=1``), to step through in a
 debugger. The first call of a new environment compiles the kernels (about
@@ -56,7 +57,7 @@ import pandas as pd
 from numba import njit, prange
 
 from ._factor_model import FactorModel
-from ._ratings_index import RatingsIndex, index_ratings
+from ._ratings_index import N_CHUNKS, RatingsIndex, index_ratings
 from ._validation import (
     check_factor_model_params,
     check_rating_scale,
@@ -80,6 +81,12 @@ class PredictionDetails:
     r_ui: float | None
     est: float
     was_impossible: bool
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers (int32) in order of first appearance, and the distinct values."""
+    rows, uniques = pd.factorize(values, sort=False)
+    return rows.astype(np.int32), uniques
 
 
 # --------------------------------------------------------------------------
@@ -132,46 +139,40 @@ def _bias_sgd(
 
 
 @njit(cache=True, parallel=True)
-def _user_sums(
+def _sums(
+    chunk_ptr: np.ndarray,
     user_ptr: np.ndarray,
     items: np.ndarray,
     ratings: np.ndarray,
     est: np.ndarray,
-    qi: np.ndarray,
-    num: np.ndarray,
-    den: np.ndarray,
-) -> None:
-    """``num[u] = sum_i r_ui q_i`` and ``den[u] = sum_i est_ui q_i``, users in parallel."""
-    for u in prange(len(user_ptr) - 1):
-        num[u, :] = 0.0
-        den[u, :] = 0.0
-        for r in range(user_ptr[u], user_ptr[u + 1]):
-            i = items[r]
-            for f in range(qi.shape[1]):
-                num[u, f] += qi[i, f] * ratings[r]
-                den[u, f] += qi[i, f] * est[r]
-
-
-@njit(cache=True, parallel=True)
-def _item_sums(
-    item_ptr: np.ndarray,
-    by_item: np.ndarray,
-    item_users: np.ndarray,
-    ratings: np.ndarray,
-    est: np.ndarray,
     pu: np.ndarray,
-    num: np.ndarray,
-    den: np.ndarray,
+    qi: np.ndarray,
+    user_num: np.ndarray,
+    user_den: np.ndarray,
+    item_num: np.ndarray,
+    item_den: np.ndarray,
 ) -> None:
-    """``num[i] = sum_u r_ui p_u`` and ``den[i] = sum_u est_ui p_u``, items in parallel."""
-    for i in prange(len(item_ptr) - 1):
-        num[i, :] = 0.0
-        den[i, :] = 0.0
-        for j in range(item_ptr[i], item_ptr[i + 1]):
-            r, u = by_item[j], item_users[j]
-            for f in range(pu.shape[1]):
-                num[i, f] += pu[u, f] * ratings[r]
-                den[i, f] += pu[u, f] * est[r]
+    """The four sums of the updates, in one pass over the ratings (chunks of users in parallel).
+
+    ``user_num[u] = sum_i r_ui q_i``, ``user_den[u] = sum_i est_ui q_i``, and each
+    chunk ``c`` of users adds its share of ``sum_u r_ui p_u`` and
+    ``sum_u est_ui p_u`` into ``item_num[c, i]`` and ``item_den[c, i]``
+    (shape ``(N_CHUNKS, n_items, k)``): the caller adds the chunks up.
+    """
+    k = pu.shape[1]
+    for c in prange(len(chunk_ptr) - 1):
+        item_num[c] = 0.0
+        item_den[c] = 0.0
+        for u in range(chunk_ptr[c], chunk_ptr[c + 1]):
+            user_num[u] = 0.0
+            user_den[u] = 0.0
+            for r in range(user_ptr[u], user_ptr[u + 1]):
+                i = items[r]
+                for f in range(k):
+                    user_num[u, f] += qi[i, f] * ratings[r]
+                    user_den[u, f] += qi[i, f] * est[r]
+                    item_num[c, i, f] += pu[u, f] * ratings[r]
+                    item_den[c, i, f] += pu[u, f] * est[r]
 
 
 @njit(cache=True, parallel=True)
@@ -303,11 +304,11 @@ class NMF(FactorModel):
         lo, hi = check_rating_scale(ratings, scale)
 
         # Inner ids in order of first appearance, as Surprise assigns them.
-        user_rows, user_ids = pd.factorize(users, sort=False)
-        item_rows, item_ids = pd.factorize(items, sort=False)
+        user_rows, user_ids = _factorize(users)
+        item_rows, item_ids = _factorize(items)
         if inner_items is not None:  # a trainset: keep its inner item ids
             item_ids = inner_items
-            item_rows = pd.Index(item_ids).get_indexer(items)
+            item_rows = pd.Index(item_ids).get_indexer(items).astype(np.int32)
         n_users, n_items = len(user_ids), len(item_ids)
         # Grouped by user, each user's ratings in input order: Surprise's order.
         index, repeated = index_ratings(user_rows, item_rows, ratings, n_users, n_items)
@@ -331,10 +332,10 @@ class NMF(FactorModel):
         bi = np.zeros(n_items)
 
         # Work arrays, allocated once: the estimate of every rating, and the
-        # per-user / per-item numerators and denominators of the updates.
+        # per-user / per-item (per chunk of users) numerators and denominators.
         est = np.empty(len(index.ratings))
         user_num, user_den = np.empty_like(pu), np.empty_like(pu)
-        item_num, item_den = np.empty_like(qi), np.empty_like(qi)
+        item_num, item_den = (np.empty((N_CHUNKS, *qi.shape)) for _ in range(2))
         for _ in range(self.n_epochs):
             self._epoch(index, pu, qi, bu, bi, est, user_num, user_den, item_num, item_den)
 
@@ -365,19 +366,14 @@ class NMF(FactorModel):
                 index.user_ptr, index.items, index.ratings, est, self.global_mean_,
                 bu, bi, self.lr_bu, self.lr_bi, self.reg_bu, self.reg_bi,
             )  # fmt: skip
-        _user_sums(index.user_ptr, index.items, index.ratings, est, qi, user_num, user_den)
-        _item_sums(
-            index.item_ptr,
-            index.by_item,
-            index.item_users,
-            index.ratings,
-            est,
-            pu,
-            item_num,
-            item_den,
-        )
+        _sums(
+            index.chunk_ptr, index.user_ptr, index.items, index.ratings, est,
+            pu, qi, user_num, user_den, item_num, item_den,
+        )  # fmt: skip
         _multiplicative_step(pu, user_num, user_den, index.user_counts, self.reg_pu)
-        _multiplicative_step(qi, item_num, item_den, index.item_counts, self.reg_qi)
+        _multiplicative_step(
+            qi, item_num.sum(axis=0), item_den.sum(axis=0), index.item_counts, self.reg_qi
+        )
 
     def _ratings_from(
         self, data: Any, rating_scale: tuple[float, float] | None

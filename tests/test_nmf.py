@@ -203,7 +203,7 @@ def test_predicting_before_fit_is_refused():
         NMF().predict(1, 2)
 
 
-NMF_KERNELS = ["_dots", "_bias_sgd", "_user_sums", "_item_sums", "_multiplicative_step"]
+NMF_KERNELS = ["_dots", "_bias_sgd", "_sums", "_multiplicative_step"]
 
 
 @pytest.mark.parametrize("biased", [False, True])

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nmf_teach._ratings_index import first_repeated_pair, group_by, index_ratings
+from nmf_teach._ratings_index import N_CHUNKS, first_repeated_pair, group_by, index_ratings
 
 
 def plain(kernel):
@@ -26,7 +26,7 @@ def test_group_by_is_a_stable_counting_sort(rows):
         np.testing.assert_array_equal(order, np.argsort(rows, kind="stable"))
 
 
-def test_index_groups_by_user_in_input_order_and_by_item():
+def test_index_groups_by_user_in_input_order():
     users = np.array([2, 0, 2, 1, 0])
     items = np.array([1, 1, 0, 2, 0])
     ratings = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
@@ -35,18 +35,25 @@ def test_index_groups_by_user_in_input_order_and_by_item():
     np.testing.assert_array_equal(index.user_ptr, [0, 2, 3, 5])
     np.testing.assert_array_equal(index.items, [1, 0, 2, 1, 0])  # user 0, user 1, user 2
     np.testing.assert_array_equal(index.ratings, [4.0, 1.0, 2.0, 5.0, 3.0])
-    np.testing.assert_array_equal(index.item_ptr, [0, 2, 4, 5])
-    for i in range(3):
-        for j in range(index.item_ptr[i], index.item_ptr[i + 1]):
-            r = index.by_item[j]
-            assert index.items[r] == i
-            assert (
-                index.user_ptr[index.item_users[j]] <= r < index.user_ptr[index.item_users[j] + 1]
-            )
     np.testing.assert_array_equal(index.user_counts, [2, 1, 2])
     np.testing.assert_array_equal(index.item_counts, [2, 2, 1])
-    for name in ("items", "by_item", "item_users"):
-        assert getattr(index, name).dtype == np.int32, name
+    assert index.items.dtype == np.int32
+
+
+@pytest.mark.parametrize("n_users", [1, 3, 50])
+def test_chunks_cover_every_user_once_with_similar_numbers_of_ratings(n_users):
+    rng = np.random.default_rng(n_users)
+    users = rng.integers(0, n_users, 2000)
+    users[:n_users] = np.arange(n_users)  # every user rates something
+    index, _ = index_ratings(users, np.arange(2000), np.ones(2000), n_users, 2000)
+    chunk_ptr = index.chunk_ptr
+    assert len(chunk_ptr) == N_CHUNKS + 1
+    assert chunk_ptr[0] == 0 and chunk_ptr[-1] == n_users
+    assert (np.diff(chunk_ptr) >= 0).all()
+    ratings_per_chunk = np.diff(index.user_ptr[chunk_ptr])
+    assert ratings_per_chunk.sum() == 2000
+    if n_users >= 50:  # enough users to balance: no chunk holds much more than its share
+        assert ratings_per_chunk.max() < 2000 / N_CHUNKS * 1.3
 
 
 @pytest.mark.parametrize("kernel", [first_repeated_pair, plain(first_repeated_pair)])
