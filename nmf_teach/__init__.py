@@ -2,7 +2,7 @@
 
 One idea per module; each docstring points to the notebook that explains it.
 
-* :class:`NMF` (``nmf_teach.nmf``): Surprise's NMF (Luo et al. 2014), exact, with compiled loops (numba).
+* :class:`NMF` (``nmf_teach.nmf``): Surprise's NMF (Luo et al. 2014), exact, compiled (numba).
 * :func:`multiplicative_updates` (``nmf_teach.multiplicative``): Lee & Seung (2001), dense.
 * ``nmf_teach.datasets``: the source text's toy tables and MovieLens small (shipped).
 * ``nmf_teach.metrics``, ``nmf_teach.model_selection``: RMSE/MAE, ranking metrics, splits, CV.

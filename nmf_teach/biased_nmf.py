@@ -364,28 +364,35 @@ def _factor_sweep(
     ``pen_u = reg_pu |I_u|`` and ``pen_i = reg_qi |U_i|``. The sums of the
     ``q_if`` update are made in the user pass, as soon as ``p_uf`` is known, into
     ``q_num[c, i]`` and ``q_den[c, i]`` (work space, ``(N_CHUNKS, n_items)``).
+    Putting factor ``f`` back is left to the first loop of factor ``f + 1``
+    (one pass over the ratings fewer), and done for the last factor at the end.
     """
-    for f in range(P.shape[0]):
+    k = P.shape[0]
+    for f in range(k):
         p, q = P[f], Q[f]
+        p_before, q_before = P[max(f - 1, 0)], Q[max(f - 1, 0)]  # factor f - 1
         for c in prange(len(chunk_ptr) - 1):
             q_num[c] = 0.0
             q_den[c] = 0.0
             for u in range(chunk_ptr[c], chunk_ptr[c + 1]):
                 num, den = 0.0, 0.0
                 for r in range(user_ptr[u], user_ptr[u + 1]):
-                    q_if = q[items[r]]
-                    residual[r] += p[u] * q_if
-                    num += residual[r] * q_if
-                    den += q_if * q_if
+                    i = items[r]
+                    if f > 0:
+                        residual[r] -= p_before[u] * q_before[i]  # put factor f - 1 back
+                    residual[r] += p[u] * q[i]  # take factor f out
+                    num += residual[r] * q[i]
+                    den += q[i] * q[i]
                 p[u] = _clipped_minimiser(num, den + pen_u[u], p[u])
-                for r in range(user_ptr[u], user_ptr[u + 1]):
+                for r in range(user_ptr[u], user_ptr[u + 1]):  # this user's part of the q sums
                     q_num[c, items[r]] += residual[r] * p[u]
                     q_den[c, items[r]] += p[u] * p[u]
         for i in prange(len(q)):
             q[i] = _clipped_minimiser(q_num[:, i].sum(), q_den[:, i].sum() + pen_i[i], q[i])
-        for u in prange(len(user_ptr) - 1):
-            for r in range(user_ptr[u], user_ptr[u + 1]):
-                residual[r] -= p[u] * q[items[r]]
+    p, q = P[k - 1], Q[k - 1]
+    for u in prange(len(user_ptr) - 1):
+        for r in range(user_ptr[u], user_ptr[u + 1]):
+            residual[r] -= p[u] * q[items[r]]  # put the last factor back
 
 
 @njit(cache=True)
