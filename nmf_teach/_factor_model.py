@@ -41,8 +41,25 @@ class FactorModel:
             raise ValueError(f"this {name} is not fitted yet: call fit(ratings) first")
 
     def predict(self, uid: Any, iid: Any) -> float:
-        """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float."""
-        return float(self.predict_frame(pd.DataFrame({"user": [uid], "item": [iid]}))[0])
+        """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
+
+        The one-pair form of :meth:`predict_frame` (same fallbacks and clipping),
+        computed directly: a dictionary look-up and one dot product.
+        """
+        self._check_fitted()
+        u, i = self.user_index_.get(uid), self.item_index_.get(iid)
+        if self.biased:
+            est = self.global_mean_
+            est += self.bu_[u] if u is not None else 0.0
+            est += self.bi_[i] if i is not None else 0.0
+            if u is not None and i is not None:
+                est += float(np.dot(self.qi_[i], self.pu_[u]))
+        elif u is not None and i is not None:
+            est = float(np.dot(self.qi_[i], self.pu_[u]))
+        else:
+            est = self.global_mean_
+        lo, hi = self.rating_scale_
+        return float(max(lo, min(hi, est)))
 
     def predict_frame(self, data: pd.DataFrame) -> np.ndarray:
         """Predict every row of ``data`` (user, item first); shape ``(len(data),)``.

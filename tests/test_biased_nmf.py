@@ -214,3 +214,15 @@ def test_uncompiled_kernels_give_the_compiled_fit(monkeypatch, biased):
         np.testing.assert_allclose(
             getattr(python, attribute), getattr(compiled, attribute), rtol=1e-12, atol=1e-12
         )
+
+
+@pytest.mark.parametrize("biased", [False, True])
+def test_predict_one_pair_equals_predict_frame(biased):
+    df = random_ratings(8)
+    model = BiasedNMF(**SMALL, biased=biased, random_state=0).fit(df)
+    users = list(df.user.unique()[:5]) + ["nobody"]
+    items = list(df.item.unique()[:5]) + [-1]
+    pairs = pd.DataFrame([(u, i) for u in users for i in items], columns=["user", "item"])
+    one_by_one = [model.predict(u, i) for u, i in pairs.itertuples(index=False)]
+    np.testing.assert_allclose(one_by_one, model.predict_frame(pairs), rtol=0, atol=1e-12)
+    assert all(isinstance(x, float) for x in one_by_one)
