@@ -10,6 +10,15 @@ One idea per module; each docstring points to the notebook that explains it.
 * :func:`tuned_nmf` (``nmf_teach.tuned``, ``nmf_teach.biased_nmf``): the competitive NMF.
 """
 
+import os
+
+# The fitting loops run in parallel on OpenMP threads (numba's default). By
+# default an idle GNU OpenMP thread spins before it sleeps: while another program
+# keeps a core busy, each of the thousands of short parallel loops of a fit then
+# waits for a thread that is not running, and a fit can take many times longer.
+# "PASSIVE" lets idle threads sleep at once. A value you set yourself wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from . import datasets, metrics, model_selection, plotting, recommend
 from .multiplicative import multiplicative_updates
 from .nmf import NMF
