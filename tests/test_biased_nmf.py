@@ -226,3 +226,53 @@ def test_predict_one_pair_equals_predict_frame(biased):
     one_by_one = [model.predict(u, i) for u, i in pairs.itertuples(index=False)]
     np.testing.assert_allclose(one_by_one, model.predict_frame(pairs), rtol=0, atol=1e-12)
     assert all(isinstance(x, float) for x in one_by_one)
+
+
+def reference_epoch(df: pd.DataFrame, m: BiasedNMF, P: np.ndarray, Q: np.ndarray):
+    """One epoch written rating by rating from the module docstring's equations.
+
+    Biases first (every b_u, then every b_i, each the exact minimiser), then for
+    each factor f every p_uf and then every q_if, each the clipped minimiser of
+    its one-variable quadratic with the factor taken out of the residual.
+    """
+    u = np.array([m.user_index_[x] for x in df.user])
+    i = np.array([m.item_index_[x] for x in df.item])
+    r = df.rating.to_numpy(dtype=float)
+    mu, bu, bi = m.global_mean_, np.zeros(len(m.user_ids_)), np.zeros(len(m.item_ids_))
+    P, Q = P.copy(), Q.copy()
+
+    def residual():
+        return r - mu - bu[u] - bi[i] - np.sum(P[u] * Q[i], axis=1)
+
+    for user in range(len(bu)):
+        mine = u == user
+        bu[user] = np.sum(residual()[mine] + bu[user]) / (m.reg_bu + mine.sum())
+    for item in range(len(bi)):
+        mine = i == item
+        bi[item] = np.sum(residual()[mine] + bi[item]) / (m.reg_bi + mine.sum())
+    for f in range(P.shape[1]):
+        for user in range(len(bu)):
+            mine = u == user
+            without_f = residual()[mine] + P[user, f] * Q[i[mine], f]
+            num = np.sum(Q[i[mine], f] * without_f)
+            den = np.sum(Q[i[mine], f] ** 2) + m.reg_pu * mine.sum()
+            P[user, f] = max(0.0, num / den)
+        for item in range(len(bi)):
+            mine = i == item
+            without_f = residual()[mine] + P[u[mine], f] * Q[item, f]
+            num = np.sum(P[u[mine], f] * without_f)
+            den = np.sum(P[u[mine], f] ** 2) + m.reg_qi * mine.sum()
+            Q[item, f] = max(0.0, num / den)
+    return bu, bi, P, Q
+
+
+def test_one_epoch_equals_the_reference_written_from_the_equations():
+    """Catches a missing or wrong block update: biases, p or q (compared entry by entry)."""
+    df = random_ratings(11, n_users=12, n_items=15, n=90)
+    params = dict(n_factors=3, bias_epochs=0, reg_pu=0.05, reg_qi=0.07, random_state=5)
+    model = BiasedNMF(n_epochs=1, **params).fit(df)
+    start = BiasedNMF(n_epochs=0, **params).fit(df)  # the same starting factors
+    bu, bi, P, Q = reference_epoch(df, model, start.pu_, start.qi_)
+    assert not np.allclose(P, start.pu_) and not np.allclose(Q, start.qi_)  # the epoch moved them
+    for ours, expected in [(model.bu_, bu), (model.bi_, bi), (model.pu_, P), (model.qi_, Q)]:
+        np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-10)
