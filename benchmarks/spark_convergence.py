@@ -37,8 +37,10 @@ from nmf_teach.spark import (
     als_wr_objective,
     collect_factors,
     fit_als,
+    from_pandas,
     local_session,
     score,
+    stop_session,
     to_pandas,
 )
 
@@ -76,10 +78,7 @@ def main() -> None:
         print(records[-1], flush=True)
 
     spark = local_session()
-    schema = "user int, item int, rating double"
-    train_sdf = spark.createDataFrame(list(train.itertuples(index=False, name=None)), schema)
-    test_sdf = spark.createDataFrame(list(test.itertuples(index=False, name=None)), schema)
-    train_sdf, test_sdf = train_sdf.cache(), test_sdf.cache()
+    train_sdf, test_sdf = from_pandas(spark, train), from_pandas(spark, test)
     for passes in ALS_PASSES:
         model = fit_als(train_sdf, rank=RANK, reg=REG, iterations=passes, seed=0)
         user_ids, pu = collect_factors(model.userFactors)
@@ -96,7 +95,7 @@ def main() -> None:
             }
         )
         print(records[-1], flush=True)
-    spark.stop()
+    stop_session(spark)
 
     RESULTS.parent.mkdir(exist_ok=True)
     pd.DataFrame(records).to_csv(RESULTS, index=False, float_format="%.6f")

@@ -1,6 +1,6 @@
 r"""Non-negative ALS on Apache Spark: a job, a quiet local session and a benchmark helper.
 
-This module is optional: it imports without :mod:`pyspark`, which is imported
+This module is optional: it imports without ``pyspark``, which is imported
 inside the functions that need it (``pip install "nmf_teach[spark]"``; Spark
 also needs Java 17 or newer on the machine). The course explains it in
 ``notebooks/15_nmf_on_spark.ipynb``.
@@ -8,7 +8,7 @@ also needs Java 17 or newer on the machine). The course explains it in
 The model
 ---------
 Spark's ``pyspark.ml.recommendation.ALS`` with ``nonnegative=True`` fits the
-same model as :class:`nmf_teach.NMF`, ``r̂_ui = p_u . q_i`` with user factors
+same model as :class:`nmf_teach.nmf.NMF`, ``r̂_ui = p_u . q_i`` with user factors
 ``P`` (shape ``(n_users, k)``) and item factors ``Q`` (shape ``(n_items, k)``),
 all ``>= 0``. Its objective is ALS-WR's (Zhou, Wilkinson, Schreiber and Pan,
 2008, "Large-Scale Parallel Collaborative Filtering for the Netflix Prize",
@@ -20,7 +20,7 @@ its number of ratings (``|I_u|`` items of user ``u``, ``|U_i|`` users of item
           + \lambda \Big( \sum_u |I_u| \lVert p_u \rVert^2
           + \sum_i |U_i| \lVert q_i \rVert^2 \Big)
 
-This is twice the objective of Luo et al. (2014) that :class:`nmf_teach.NMF`
+This is twice the objective of Luo et al. (2014) that :class:`nmf_teach.nmf.NMF`
 minimises, when ``reg_pu = reg_qi = lambda``: the same problem, solved another way.
 
 The update
@@ -43,7 +43,7 @@ Unknown users and items
 -----------------------
 Spark returns NaN (``coldStartStrategy="nan"``) for a user or item without
 training ratings; :func:`score` replaces it with the mean training rating, as
-:meth:`nmf_teach.NMF.predict_frame` does, and counts those rows. Predictions
+``nmf_teach.NMF.predict_frame`` does, and counts those rows. Predictions
 are clipped to the range of the training ratings, as the package clips to its
 ``rating_scale_``.
 
@@ -96,6 +96,7 @@ __all__ = [
     "SparkJobError",
     "als_wr_objective",
     "collect_factors",
+    "from_pandas",
     "fit_als",
     "fit_and_measure",
     "jvm_peak_rss_bytes",
@@ -104,6 +105,7 @@ __all__ = [
     "read_ratings",
     "run_job",
     "score",
+    "stop_session",
     "to_pandas",
 ]
 
@@ -191,7 +193,8 @@ def local_session(
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    scratch = Path(tempfile.mkdtemp(prefix="nmf_teach_spark_"))
+    _remove_stale_scratch()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}_"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     log_config = scratch / "log4j2.properties"
     log_config.write_text(_QUIET_LOG4J2, encoding="utf-8")
@@ -219,6 +222,44 @@ def local_session(
     spark.sparkContext.setLogLevel("ERROR")
     spark.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))
     return spark
+
+
+def stop_session(spark: SparkSession) -> None:
+    """Stop ``spark`` and delete the temporary folder :func:`local_session` made for it.
+
+    (The folder is also deleted when Python exits normally, and a folder left by
+    a process that was killed is deleted by the next :func:`local_session`.)
+    """
+    scratch = _scratch_of(spark)
+    spark.stop()
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+_SCRATCH_PREFIX = "nmf_teach_spark_"
+
+
+def _scratch_of(spark: SparkSession) -> Path | None:
+    """The temporary folder of a session made by :func:`local_session`, else None."""
+    local_dir = spark.sparkContext.getConf().get("spark.local.dir")
+    if not local_dir:
+        return None
+    folder = Path(local_dir).parent
+    return folder if folder.name.startswith(_SCRATCH_PREFIX) else None
+
+
+def _remove_stale_scratch() -> None:
+    """Delete the temporary folders of earlier sessions whose process no longer runs."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*_*"):
+        try:
+            pid = int(folder.name[len(_SCRATCH_PREFIX) :].split("_")[0])
+            os.kill(pid, 0)  # signal 0: only asks whether the process exists
+        except ValueError:
+            continue  # not one of ours
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            continue  # alive, another user's
 
 
 # --------------------------------------------------------------------------- reading
@@ -381,6 +422,33 @@ def score(
     )
 
 
+def from_pandas(spark: SparkSession, ratings: pd.DataFrame) -> DataFrame:
+    """A local pandas ratings table as a cached Spark DataFrame ``user``, ``item``, ``rating``.
+
+    ``ratings`` has user id, item id and rating as its first three columns
+    (integer ids, as Spark's ALS needs). The rows are written to a CSV file in
+    a temporary folder and read back by Spark with :func:`read_ratings`, which
+    checks them: much faster than ``spark.createDataFrame`` on Python rows,
+    which pickles every row. For a local session only (on a cluster the
+    executors cannot see this machine's temporary folder; read the data from
+    shared storage there).
+    """
+    scratch = _scratch_of(spark)
+    if scratch is not None:  # a local_session: its folder, removed with it
+        (scratch / "frames").mkdir(exist_ok=True)
+        folder = Path(tempfile.mkdtemp(dir=scratch / "frames"))
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="nmf_teach_frame_"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "ratings.csv"
+    table = ratings.iloc[:, :3].copy()
+    table.columns = ["user", "item", "rating"]
+    table.to_csv(path, index=False)
+    frame = read_ratings(spark, str(path)).cache()
+    frame.count()  # read it now, while the file exists
+    return frame
+
+
 def to_pandas(frame: DataFrame) -> pd.DataFrame:
     """``frame.collect()`` as a pandas DataFrame with the same columns.
 
@@ -420,7 +488,7 @@ def als_wr_objective(
     (shape ``(n_users, k)``) and ``qi`` (shape ``(n_items, k)``); ``ratings`` the
     observed ratings. Returns ``error`` (sum of squared errors), ``user_penalty``
     (``reg * sum_u |I_u| ||p_u||^2``), ``item_penalty`` (likewise) and ``total``,
-    their sum. Half of ``total`` is the objective of :class:`nmf_teach.NMF`
+    their sum. Half of ``total`` is the objective of :class:`nmf_teach.nmf.NMF`
     with ``reg_pu = reg_qi = reg``.
     """
     users, items = np.asarray(users), np.asarray(items)
@@ -565,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         finally:
             if created:
-                spark.stop()
+                stop_session(spark)
     except (SparkJobError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -638,18 +706,7 @@ def fit_and_measure(
     from pyspark.sql import functions as F
 
     spark = spark or local_session()
-    frames = []
-    for frame in (train, test):
-        pdf = frame.iloc[:, :3].copy()
-        pdf.columns = ["user", "item", "rating"]
-        pdf = pdf.astype({"user": "int32", "item": "int32", "rating": "float64"})
-        frames.append(
-            spark.createDataFrame(
-                list(pdf.itertuples(index=False, name=None)), "user int, item int, rating double"
-            ).cache()
-        )
-    train_sdf, test_sdf = frames
-    train_sdf.count(), test_sdf.count()
+    train_sdf, test_sdf = from_pandas(spark, train), from_pandas(spark, test)
     start = time.perf_counter()
     model = fit_als(train_sdf, rank=rank, reg=reg, iterations=iterations, seed=seed)
     model.userFactors.count()

@@ -30,7 +30,7 @@ FAST = {"rank": RANK, "reg": 0.1, "iterations": 3, "test_fraction": 0.25, "seed"
 def spark():
     session = nspark.local_session()
     yield session
-    session.stop()
+    nspark.stop_session(session)
 
 
 @pytest.fixture(scope="module")
