@@ -189,10 +189,13 @@ def test_fit_and_measure(spark, sample):
 # ------------------------------------------------------------- separate processes
 
 
-def test_cli_end_to_end(sample, sample_csv, tmp_path):
+def test_cli_end_to_end(sample, tmp_path):
+    small = sample.iloc[:500]
+    ratings = tmp_path / "ratings.csv"
+    small.to_csv(ratings, index=False)
     out = tmp_path / "out"
-    args = ["--ratings", str(sample_csv), "--output", str(out), "--rank", str(RANK)]
-    args += ["--iterations", "2", "--seed", "1"]
+    args = ["--ratings", str(ratings), "--output", str(out), "--rank", str(RANK)]
+    args += ["--iterations", "1", "--seed", "1"]
     done = subprocess.run(
         [sys.executable, "-m", "nmf_teach.spark", *args],
         capture_output=True,
@@ -203,7 +206,7 @@ def test_cli_end_to_end(sample, sample_csv, tmp_path):
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert {"rmse", "n_train", "n_test", "n_cold", "fit_seconds"} <= set(summary)
-    assert summary["n_train"] + summary["n_test"] == len(sample)
+    assert summary["n_train"] + summary["n_test"] == len(small)
     assert (out / "user_factors").is_dir() and (out / "item_factors").is_dir()
     assert not list(tmp_path.glob("spark-*")), "Spark left scratch files in the working folder"
 
