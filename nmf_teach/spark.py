@@ -701,7 +701,8 @@ def fit_and_measure(
     data already in Spark), ``rmse`` on ``test`` (unknown ids scored with the
     training mean, as the job does), ``n_cold`` and ``jvm_peak_rss_bytes`` (the
     JVM's peak resident memory so far, see :func:`jvm_peak_rss_bytes`).
-    ``spark`` defaults to :func:`local_session`.
+    ``spark`` defaults to :func:`local_session` (left running for the next call;
+    stop it with :func:`stop_session`).
     """
     from pyspark.sql import functions as F
 
