@@ -12,7 +12,7 @@ same model as :class:`nmf_teach.nmf.NMF`, ``r̂_ui = p_u . q_i`` with user facto
 ``P`` (shape ``(n_users, k)``) and item factors ``Q`` (shape ``(n_items, k)``),
 all ``>= 0``. Its objective is ALS-WR's (Zhou, Wilkinson, Schreiber and Pan,
 2008, "Large-Scale Parallel Collaborative Filtering for the Netflix Prize",
-AAIM 2008, LNCS 5034), where each factor vector is penalized in proportion to
+AAIM 2008, LNCS 5034, pp. 337-348), where each factor vector is penalized in proportion to
 its number of ratings (``|I_u|`` items of user ``u``, ``|U_i|`` users of item
 ``i``):
 
@@ -64,8 +64,15 @@ exist) and prints one JSON object as its last line of output (``rmse``,
 cluster, run the same file with ``spark-submit --master URL`` (the ``--master``
 option of the job is then ignored)::
 
-    spark-submit --master spark://host:7077 "$(python -c 'import nmf_teach.spark as m;
-    print(m.__file__)')" --ratings hdfs:///ratings.parquet --output hdfs:///als
+    SCRIPT=$(python -c 'import nmf_teach.spark as m; print(m.__file__)')
+    spark-submit --master spark://host:7077 "$SCRIPT" \
+        --ratings hdfs:///ratings.parquet --output hdfs:///als
+
+Bad input (a missing or empty file, missing columns, a rating that is not a
+number, an id that is not an integer, an option out of range) ends the job
+with exit status 1 and a one-line ``error: ...`` message on stderr, never only
+a Java stack trace (an option that cannot be parsed at all: argparse's usage
+message and status 2).
 """
 
 from __future__ import annotations
