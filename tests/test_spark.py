@@ -1,8 +1,12 @@
 """nmf_teach.spark: the ALS job end to end, its bad-input errors, and the helpers.
 
-One quiet local SparkSession (``local_session``) is shared by the module; only
-two cases start the job in its own process (``python -m nmf_teach.spark``), and
-one checks that the package imports without pyspark.
+One quiet local SparkSession (``local_session``) is shared by the module, and
+``main`` (the command line) runs in this process on it. Two cases run
+``python -m nmf_teach.spark`` in its own process without starting Spark: a
+missing file, and pyspark missing (the package still imports). A fresh JVM per
+case would cost 10 to 30 s each; the full command was checked by hand
+(``python -m nmf_teach.spark --ratings nmf_teach/data/ml-latest-small/ratings.csv
+--output /tmp/x``) and under ``spark-submit``.
 """
 
 from __future__ import annotations
@@ -153,6 +157,20 @@ def test_bad_options_exit_non_zero(sample_csv, tmp_path, capsys, option, value):
     assert option in capsys.readouterr().err
 
 
+def test_cli_prints_a_json_summary_last(spark, sample, tmp_path, capsys):
+    small = sample.iloc[:500]
+    ratings = tmp_path / "ratings.csv"
+    small.to_csv(ratings, index=False)
+    out = tmp_path / "out"
+    args = ["--ratings", str(ratings), "--output", str(out), "--rank", str(RANK)]
+    assert nspark.main([*args, "--iterations", "1", "--seed", "1"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"rmse", "n_train", "n_test", "n_cold", "fit_seconds"} <= set(summary)
+    assert summary["n_train"] + summary["n_test"] == len(small)
+    assert (out / "user_factors").is_dir() and (out / "item_factors").is_dir()
+    assert spark.sparkContext._jsc is not None, "main stopped a session it did not start"
+
+
 def test_missing_file_and_unreadable_parquet(spark, tmp_path, capsys):
     assert nspark.main(["--ratings", str(tmp_path / "nope.csv"), "--output", "x"]) == 1
     assert "not found" in capsys.readouterr().err
@@ -187,28 +205,6 @@ def test_fit_and_measure(spark, sample):
 
 
 # ------------------------------------------------------------- separate processes
-
-
-def test_cli_end_to_end(sample, tmp_path):
-    small = sample.iloc[:500]
-    ratings = tmp_path / "ratings.csv"
-    small.to_csv(ratings, index=False)
-    out = tmp_path / "out"
-    args = ["--ratings", str(ratings), "--output", str(out), "--rank", str(RANK)]
-    args += ["--iterations", "1", "--seed", "1"]
-    done = subprocess.run(
-        [sys.executable, "-m", "nmf_teach.spark", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert {"rmse", "n_train", "n_test", "n_cold", "fit_seconds"} <= set(summary)
-    assert summary["n_train"] + summary["n_test"] == len(small)
-    assert (out / "user_factors").is_dir() and (out / "item_factors").is_dir()
-    assert not list(tmp_path.glob("spark-*")), "Spark left scratch files in the working folder"
 
 
 def test_cli_missing_file_in_a_process(tmp_path):
