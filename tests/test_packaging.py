@@ -24,9 +24,9 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 
 # Conda packages that are not runtime dependencies of nmf_teach.
-CONDA_NOT_RUNTIME = {"python", "pip"}
+CONDA_NOT_RUNTIME = {"python", "pip", "openjdk"}  # openjdk: Java for Spark, not on PyPI
 # Conda packages for the course and the tests; each must be in the `test` extra.
-CONDA_TEST_ONLY = {"jupyterlab", "nbval", "scikit-surprise", "pytest", "hypothesis"}
+CONDA_TEST_ONLY = {"jupyterlab", "nbval", "scikit-surprise", "pytest", "hypothesis", "pyspark"}
 # conda-forge name -> PyPI name, where they differ (none so far).
 CONDA_TO_PYPI: dict[str, str] = {}
 
