@@ -29,6 +29,7 @@ __all__ = [
     "top_n_all",
     "popularity_top_n",
     "item_cosine_top_n",
+    "top_n_from_scores",
     "catalogue_coverage",
 ]
 
@@ -445,3 +446,49 @@ def item_cosine_top_n(
         ):
             recommendations[user] = i_ids[best].tolist()
     return recommendations
+
+
+def top_n_from_scores(
+    scores: np.ndarray,
+    users: Sequence[Hashable],
+    items: Sequence[Hashable],
+    n: int = 10,
+    seen: pd.DataFrame | None = None,
+) -> dict[Hashable, list]:
+    """Top-``n`` lists from a dense score matrix (row = user, column = item).
+
+    Used in ``notebooks/14_implicit_feedback.ipynb`` for models outside the
+    package (scikit-learn's ``NMF``, EASE), whose scores are a matrix rather
+    than a ``predict_frame``. Ranks exactly as :func:`top_n_all` does (stable
+    sort, seen items left out).
+
+    Parameters
+    ----------
+    scores : np.ndarray, shape (len(users), len(items))
+        Finite scores, higher is better.
+    users, items : sequences of ids
+        The row and column ids of ``scores`` (no repeats).
+    n : int >= 1, default 10
+        Length of each list.
+    seen : pd.DataFrame or None
+        Ratings (user, item first) whose items are excluded for their user.
+
+    Returns
+    -------
+    dict user -> list of item ids, best first.
+    """
+    n = check_positive_int(n, "n")
+    users = list(users)
+    items = np.asarray(list(items))
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != (len(users), len(items)):
+        raise ValueError(
+            f"scores has shape {scores.shape} but there are {len(users)} users and "
+            f"{len(items)} items; pass one row per user and one column per item"
+        )
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or inf; check the model that produced them")
+    if len(set(users)) != len(users) or len(set(items.tolist())) != len(items):
+        raise ValueError("users and items must not repeat: one row / column per id")
+    best = _rank(scores, _seen_mask(users, items, _seen_frame(seen)), n)
+    return {user: items[b].tolist() for user, b in zip(users, best, strict=True)}

@@ -18,7 +18,13 @@ from nmf_teach.implicit import (
     implicit_objective,
     interaction_matrix,
 )
-from nmf_teach.recommend import item_cosine_top_n, popularity_top_n, top_n, top_n_all
+from nmf_teach.recommend import (
+    item_cosine_top_n,
+    popularity_top_n,
+    top_n,
+    top_n_all,
+    top_n_from_scores,
+)
 
 
 def py(kernel):
@@ -393,3 +399,17 @@ def test_item_cosine_top_n_errors():
         item_cosine_top_n(frame, [0], n=0)
     with pytest.raises(ValueError, match="empty"):
         item_cosine_top_n(frame, [])
+
+
+def test_top_n_from_scores_matches_top_n_all():
+    frame, _ = small_frame(9, n_users=20, n_items=12)
+    model = ImplicitNMF(n_factors=3, n_epochs=3, random_state=0).fit(frame)
+    users = sorted(frame["user"].unique())
+    rows = [model.user_index_[u] for u in users]
+    scores = model.pu_[rows] @ model.qi_.T
+    got = top_n_from_scores(scores, users, model.item_ids_, n=4, seen=frame)
+    assert got == top_n_all(model, users, n=4, seen=frame)
+    with pytest.raises(ValueError, match="shape"):
+        top_n_from_scores(scores[:, 1:], users, model.item_ids_)
+    with pytest.raises(ValueError, match="NaN"):
+        top_n_from_scores(np.full(scores.shape, np.nan), users, model.item_ids_)
