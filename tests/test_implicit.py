@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 from nmf_teach import ImplicitNMF, metrics, tuned_implicit_nmf
+from nmf_teach._factor_model import FactorModel
 from nmf_teach.implicit import (
     IMPLICIT_TUNED_PARAMS,
     _gram,
+    _pair_scores,
     _row_losses,
     _update_rows,
     implicit_objective,
@@ -90,6 +92,26 @@ def test_update_rows_kernel_matches_python():
     py(_update_rows)(X_python, Y, indptr, indices, conf, col_w, row_w, G, row_reg, 2)
     np.testing.assert_allclose(X_compiled, X_python, rtol=1e-10, atol=1e-12)
     assert not np.allclose(X_compiled, X)  # it did update
+
+
+def test_pair_scores_kernel_matches_python_and_numpy():
+    X, Y, *_ = kernel_inputs()
+    u = np.array([0, 3, 3, 11], dtype=np.int64)
+    i = np.array([8, 0, 2, 8], dtype=np.int64)
+    compiled = _pair_scores(X, Y, u, i)
+    np.testing.assert_allclose(compiled, py(_pair_scores)(X, Y, u, i), rtol=1e-12)
+    np.testing.assert_allclose(compiled, np.einsum("rf,rf->r", X[u], Y[i]), rtol=1e-12)
+
+
+def test_predict_frame_matches_the_base_class():
+    frame, _ = small_frame(10)
+    model = ImplicitNMF(n_factors=3, n_epochs=3, random_state=0).fit(frame)
+    pairs = pd.DataFrame({"user": [0, 5, "new", 2], "item": [1, 0, 1, "new"]})
+    np.testing.assert_allclose(
+        model.predict_frame(pairs), FactorModel.predict_frame(model, pairs), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="first two columns"):
+        model.predict_frame(pairs[["user"]])
 
 
 def test_row_losses_kernel_matches_python_and_dense_objective():
