@@ -21,7 +21,7 @@ Over the observed pairs ``K`` (every rating is an interaction)::
 
     J = sum_{(u,i) in K}     c_ui (1 - p_u . q_i)^2          (the ones)
       + sum_{(u,i) not in K} w_i  (p_u . q_i)^2              (the zeros)
-      + reg * (sum_u ||p_u||^2 + sum_i ||q_i||^2)
+      + sum_u reg_u ||p_u||^2 + sum_i reg_i ||q_i||^2          (the penalty)
 
 * ``c_ui = 1 + alpha`` -- or ``1 + alpha * r_ui / r_max`` with
   ``rating_confidence=True`` -- is the confidence of a one;
@@ -29,7 +29,21 @@ Over the observed pairs ``K`` (every rating is an interaction)::
   ``i``, with ``n_i`` its number of interactions (``beta = zero_weight_exponent``;
   ``beta = 0`` gives every zero weight 1, as Hu et al.). With ``beta > 0`` a
   popular item that a user did *not* watch is stronger evidence against it,
-  which discounts popularity in the scores.
+  which discounts popularity in the scores;
+* ``reg_u = reg * n_u**gamma / mean_v(n_v**gamma)`` (same for items, with
+  their counts), ``gamma = reg_exponent``; ``gamma = 0`` (the default and the
+  tuned value) penalises every row by ``reg``.
+
+Why this objective: the squared loss with all zeros observed makes every
+update a one-variable quadratic with a closed-form minimiser, so non-negativity
+is a clip at 0 and the zeros enter only through a ``k x k`` Gram matrix; the
+confidence weights let the few ones (1.5% of MovieLens small) count against
+the many zeros, and confidence from the stars tells "watched and liked" from
+"watched". (The KL/Poisson objective of Lee & Seung, 2001 and Gopalan et al.,
+2015, also suits 0/1 data; it is not implemented here: its multiplicative
+updates need many more iterations, while the weighted squared loss has exact,
+clipped coordinate updates; on MovieLens small, 20 epochs bring ``J`` within 1%
+of its value after 40.)
 
 Algorithm (projected coordinate descent, one coordinate at a time)
 ------------------------------------------------------------------
@@ -39,8 +53,8 @@ the exact minimiser over ``p_uf >= 0`` is a Newton step clipped at 0. Writing
 (``k x k``; it carries the sum over *all* items, zeros included, so a zero
 costs nothing per user: the trick of implicit ALS)::
 
-    g_uf = sum_{i in K_u} ((c_ui - w_i) x_ui - c_ui) q_if + (G p_u)_f + reg p_uf
-    h_uf = sum_{i in K_u} (c_ui - w_i) q_if^2          + G_ff       + reg
+    g_uf = sum_{i in K_u} ((c_ui - w_i) x_ui - c_ui) q_if + (G p_u)_f + reg_u p_uf
+    h_uf = sum_{i in K_u} (c_ui - w_i) q_if^2          + G_ff       + reg_u
     p_uf <- max(0, p_uf - g_uf / h_uf)
 
 (``g`` and ``h`` are half the first and second derivative of ``J`` in
@@ -283,8 +297,11 @@ class ImplicitNMF(FactorModel):
         Confidence of a one: ``c_ui = 1 + alpha`` (times ``r_ui / r_max`` if
         ``rating_confidence``).
     reg : float >= 0, default 1.0
-        L2 penalty on every factor row.
-    zero_weight_exponent : float >= 0, default 0.0
+        L2 penalty on every factor row (times the count factor of ``reg_exponent``).
+    reg_exponent : float, default 0.0
+        ``gamma``: row ``r`` is penalised by ``reg * n_r**gamma / mean(n**gamma)``,
+        ``n_r`` its number of interactions (users and items separately).
+    zero_weight_exponent : float, default 0.0
         ``beta``: a zero of item ``i`` weighs ``n_i**beta / mean_j(n_j**beta)``.
     rating_confidence : bool, default False
         Scale ``alpha`` by ``r_ui / r_max``, so that liked items count more.
