@@ -1,6 +1,6 @@
 """Implicit-feedback NMF: non-negative factors of the 0/1 "who rated what" matrix.
 
-A rating model (:class:`nmf_teach.NMF`) fits the stars of the observed cells and
+A rating model (:class:`nmf_teach.nmf.NMF`) fits the stars of the observed cells and
 ignores the rest (notebook 06: a missing rating is not a 0-star rating). For
 top-N recommendation the question is different -- "which movies will this user
 watch?" -- and there *every* cell is data: ``y_ui = 1`` if user ``u`` rated item
@@ -453,7 +453,7 @@ class ImplicitNMF(FactorModel):
         """Score every row of ``data`` (user, item first); shape ``(len(data),)``.
 
         ``p_u . q_i`` for a known user and item, ``global_mean_`` (0.0) otherwise;
-        the same as :meth:`nmf_teach._factor_model.FactorModel.predict_frame`,
+        the same as ``FactorModel.predict_frame`` (the base class),
         computed pair by pair by a compiled loop instead of gathering a
         ``(len(data), k)`` copy of the factor rows (``top_n_all`` scores about a
         million pairs per call).
