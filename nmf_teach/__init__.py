@@ -8,6 +8,8 @@ One idea per module; each docstring points to the notebook that explains it.
 * ``nmf_teach.metrics``, ``nmf_teach.model_selection``: RMSE/MAE, ranking metrics, splits, CV.
 * ``nmf_teach.recommend``: top-N lists. ``nmf_teach.plotting``: heatmaps and loss curves.
 * :func:`tuned_nmf` (``nmf_teach.tuned``, ``nmf_teach.biased_nmf``): the competitive NMF.
+* :func:`tuned_implicit_nmf` (``nmf_teach.implicit``): NMF of the 0/1 "who rated what"
+  matrix, for top-N lists.
 """
 
 import os
@@ -19,7 +21,8 @@ import os
 # "PASSIVE" lets idle threads sleep at once. A value you set yourself wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from . import datasets, metrics, model_selection, plotting, recommend
+from . import datasets, implicit, metrics, model_selection, plotting, recommend
+from .implicit import ImplicitNMF, tuned_implicit_nmf
 from .multiplicative import multiplicative_updates
 from .nmf import NMF
 from .tuned import tuned_nmf
@@ -28,11 +31,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NMF",
+    "ImplicitNMF",
     "datasets",
+    "implicit",
     "metrics",
     "model_selection",
     "multiplicative_updates",
     "plotting",
     "recommend",
+    "tuned_implicit_nmf",
     "tuned_nmf",
 ]
