@@ -387,8 +387,12 @@ def _factor_sweep(
                 for r in range(user_ptr[u], user_ptr[u + 1]):  # this user's part of the q sums
                     q_num[c, items[r]] += residual[r] * p[u]
                     q_den[c, items[r]] += p[u] * p[u]
-        for i in prange(len(q)):
-            q[i] = _clipped_minimiser(q_num[:, i].sum(), q_den[:, i].sum() + pen_i[i], q[i])
+        for i in range(len(q)):  # little work: not worth waking the other threads
+            num, den = 0.0, 0.0
+            for c in range(len(chunk_ptr) - 1):  # add up the chunks' shares
+                num += q_num[c, i]
+                den += q_den[c, i]
+            q[i] = _clipped_minimiser(num, den + pen_i[i], q[i])
     p, q = P[k - 1], Q[k - 1]
     for u in prange(len(user_ptr) - 1):
         for r in range(user_ptr[u], user_ptr[u + 1]):
