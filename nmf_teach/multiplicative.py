@@ -45,7 +45,7 @@ import numbers
 
 import numpy as np
 
-from nmf_teach._validation import check_matrix, check_positive_int
+from nmf_teach._validation import check_matrix, check_positive_int, check_random_state
 
 __all__ = ["masked_loss", "multiplicative_updates", "update_U", "update_V"]
 
@@ -149,16 +149,7 @@ def _initial_factors(R, W, n_factors, random_state, init):
             factors.append(X)
         return factors[0], factors[1]
 
-    if isinstance(random_state, np.random.RandomState):
-        rng = random_state
-    elif random_state is None or (
-        isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
-    ):
-        rng = np.random.RandomState(random_state)
-    else:
-        raise TypeError(
-            f"random_state must be None, an int or a np.random.RandomState, got {random_state!r}"
-        )
+    rng = check_random_state(random_state)
     # uniform(0, 1) entries times sqrt(mean / k): each entry of U Vᵀ is then a sum
     # of k products averaging mean / (4k), i.e. about mean / 4, the scale of R.
     scale = np.sqrt(R[W].mean() / n_factors)
@@ -198,7 +189,8 @@ def multiplicative_updates(
         the initial factors and an empty ``losses``.
     random_state : None, int or np.random.RandomState
         Seed for the random start (ignored when ``init`` is given): ``U`` then
-        ``V`` are drawn from ``RandomState(random_state).uniform(0, 1)`` and
+        ``V`` are drawn by ``uniform(0, 1)`` from ``RandomState(random_state)``
+        (a RandomState given is used as is; None: NumPy's global one) and
         multiplied by ``sqrt(mean of observed R / k)``, so that the entries of
         ``U Vᵀ`` start at the scale of the ratings (about their mean / 4).
     init : pair (U0, V0), optional
