@@ -163,7 +163,7 @@ def multiplicative_updates(
     n_factors,
     *,
     observed=None,
-    n_iter=200,
+    n_epochs=200,
     random_state=None,
     init=None,
     eps=0.0,
@@ -184,8 +184,8 @@ def multiplicative_updates(
         True where the rating is observed. Combined with "not NaN" by AND;
         default: every non-NaN entry. For the usual "0 means not rated"
         convention pass ``observed=R > 0``. At least one entry must be observed.
-    n_iter : int >= 0, default 200
-        Number of iterations (one update of ``U`` then one of ``V``). 0 returns
+    n_epochs : int >= 0, default 200
+        Number of iterations, or epochs (one update of ``U`` then one of ``V``). 0 returns
         the initial factors and an empty ``losses``.
     random_state : None, int or np.random.RandomState
         Seed for the random start (ignored when ``init`` is given): ``U`` then
@@ -208,16 +208,16 @@ def multiplicative_updates(
     -------
     U : ndarray, shape (m, k)
     V : ndarray, shape (n, k)
-    losses : ndarray, shape (n_iter,)
+    losses : ndarray, shape (n_epochs,)
         ``losses[t]`` is the objective after iteration ``t + 1``; it never
         increases. The loss of the start is ``masked_loss(R, W, U0, V0)``,
-        which ``n_iter=0`` lets you compute.
+        which ``n_epochs=0`` lets you compute.
 
     Raises
     ------
     ValueError
         Bad values: R not 2-D, empty, with inf or negative entries; mask of the
-        wrong shape or with nothing observed; n_factors < 1; n_iter < 0; bad
+        wrong shape or with nothing observed; n_factors < 1; n_epochs < 0; bad
         ``init`` shapes or values; eps < 0 or not finite.
     TypeError
         Wrong kinds: non-boolean mask, non-integer counts, bad ``random_state``
@@ -225,13 +225,13 @@ def multiplicative_updates(
     """
     R = check_matrix(R)
     n_factors = check_positive_int(n_factors, "n_factors")
-    n_iter = check_positive_int(n_iter, "n_iter", minimum=0)
+    n_epochs = check_positive_int(n_epochs, "n_epochs", minimum=0)
     eps = _check_eps(eps)
     W = _observed_mask(R, observed)
     U, V = _initial_factors(R, W, n_factors, random_state, init)
 
-    losses = np.empty(n_iter)
-    for t in range(n_iter):
+    losses = np.empty(n_epochs)
+    for t in range(n_epochs):
         U = update_U(R, W, U, V, eps)
         V = update_V(R, W, U, V, eps)
         losses[t] = masked_loss(R, W, U, V)
