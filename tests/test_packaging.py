@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import yaml
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    tomllib = pytest.importorskip("tomli")
+else:  # Python 3.10: the test extra installs tomli
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,3 +163,25 @@ def test_the_package_runs_without_compilation():
     for name, model in compiled.items():
         expected = model.fit(df).predict_frame(df)
         np.testing.assert_allclose(uncompiled[name], expected, rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_execute_notebooks_runs_the_kernel_of_this_python():
+    """tools/execute_notebooks.py must not pick up another environment's "python3" kernelspec."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import execute_notebooks
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    manager = execute_notebooks.CurrentPythonKernelManager(kernel_name="python3")
+    assert manager.kernel_spec.argv[0] == sys.executable
+
+
+def test_license_covers_the_shipped_movielens_data(pyproject):
+    """The package ships MovieLens (non-commercial terms): its license says so, names the file."""
+    project = pyproject["project"]
+    assert project["license"] == "MIT AND LicenseRef-MovieLens"
+    assert "nmf_teach/data/ml-latest-small/README.txt" in project["license-files"]
+    for name in project["license-files"]:
+        assert (ROOT / name).is_file(), name
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["nmf_teach"]
+    assert "data/ml-latest-small/*" in shipped  # the data the LicenseRef is about
