@@ -185,3 +185,38 @@ def test_license_covers_the_shipped_movielens_data(pyproject):
         assert (ROOT / name).is_file(), name
     shipped = pyproject["tool"]["setuptools"]["package-data"]["nmf_teach"]
     assert "data/ml-latest-small/*" in shipped  # the data the LicenseRef is about
+
+
+def test_both_installs_pin_the_surprise_version_the_parity_tests_compare_with(pyproject, conda_env):
+    test_extra = dict(_split(r) for r in pyproject["project"]["optional-dependencies"]["test"])
+    assert test_extra["scikit-surprise"] == "==1.1.5"
+    assert _conda_packages(conda_env)["scikit-surprise"].lstrip("=") == "1.1.5"
+
+
+def test_version_comes_from_the_package_metadata(pyproject):
+    import nmf_teach
+
+    assert nmf_teach.__version__ == pyproject["project"]["version"]
+
+
+def test_constraints_pin_every_dependency_within_its_bounds(pyproject):
+    """constraints.txt (make install) must pin each requirement of pyproject.toml to an allowed
+    version: adding or re-bounding a dependency without `make constraints` fails here."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    python = next(line.split()[-1] for line in lines if re.match(r"# Python \d", line))
+    pins = {}
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_normalize(name)] = Version(version)
+    project = pyproject["project"]
+    for text in project["dependencies"] + project["optional-dependencies"]["test"]:
+        requirement = Requirement(text)
+        if requirement.marker and not requirement.marker.evaluate({"python_version": python}):
+            continue  # not needed on the Python the pins are for
+        name = _normalize(requirement.name)
+        assert name in pins, f"{name} is not in constraints.txt: run make constraints"
+        assert pins[name] in requirement.specifier, f"{name}=={pins[name]} violates {text}"
