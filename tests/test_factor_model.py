@@ -154,3 +154,9 @@ def test_the_id_index_is_built_once_per_fit(model):
     model.fit(random_ratings(10))  # new ids: a new index
     assert model._id_lookup()[0] is not users
     assert list(model._id_lookup()[0]) == list(model.user_ids_)
+
+
+def test_notebooks_show_the_one_line_repr_not_an_html_diagram(model):
+    """Jupyter displays a model as its repr (what the notebooks store), not scikit-learn's HTML."""
+    assert model._repr_mimebundle_() == {"text/plain": repr(model)}
+    assert not hasattr(model, "_repr_html_")
