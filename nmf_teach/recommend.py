@@ -100,8 +100,8 @@ def _seen_frame(seen: pd.DataFrame | None) -> pd.DataFrame | None:
         return None
     if not isinstance(seen, pd.DataFrame) or seen.shape[1] < 2:
         raise TypeError(
-            "seen must be a ratings DataFrame whose first two columns are user and item "
-            "(e.g. the training set), or None"
+            "seen must be a ratings DataFrame with user and item columns (named user and "
+            "item, or its first two), e.g. the training set, or None"
         )
     u_col, i_col = find_columns(seen, ("user", "item"))
     return pd.DataFrame(
