@@ -160,3 +160,9 @@ def test_notebooks_show_the_one_line_repr_not_an_html_diagram(model):
     """Jupyter displays a model as its repr (what the notebooks store), not scikit-learn's HTML."""
     assert model._repr_mimebundle_() == {"text/plain": repr(model)}
     assert not hasattr(model, "_repr_html_")
+
+
+@pytest.mark.parametrize("bad", ["0", 1.5, True, np.random.default_rng(0)])
+def test_a_bad_random_state_is_a_type_error_naming_the_choices(model, bad):
+    with pytest.raises(TypeError, match="random_state must be None"):
+        model.set_params(random_state=bad).fit(random_ratings(11))
