@@ -9,20 +9,23 @@
 PYTHON ?= python3
 VENV ?= .venv
 JUPYTER_ARGS ?=
+# Pinned versions for `make install` (empty: install the newest allowed versions).
+CONSTRAINTS ?= constraints.txt
 
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Test paths: notebooks/ only if it exists (git does not track empty folders).
-PYTEST_PATHS := tests $(wildcard notebooks)
+# Test paths: notebooks/ only if it exists (git does not track empty folders);
+# nmf_teach/ for the examples in its docstrings (--doctest-modules).
+PYTEST_PATHS := tests nmf_teach $(wildcard notebooks)
 # Notebooks run in strict nbval mode: every stored output must be reproduced.
 # --nbval-current-env runs them on the kernel of this venv's Python, whatever
 # other "python3" kernelspecs the machine may have.
-PYTEST_ARGS ?= $(PYTEST_PATHS) --nbval --nbval-current-env \
+PYTEST_ARGS ?= $(PYTEST_PATHS) --doctest-modules --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 .DEFAULT_GOAL := help
-.PHONY: help install course test lint format bench book clean distclean
+.PHONY: help install constraints course test lint format bench book clean distclean
 
 help:
 	@echo "make course     set up $(VENV) and open the course in JupyterLab"
@@ -32,12 +35,28 @@ help:
 	@echo "make bench      run the benchmarks (benchmarks/run_all.py)"
 	@echo "make book       build the website into book/_build/html"
 	@echo "make clean      remove build outputs and caches (distclean: also $(VENV))"
+	@echo "make constraints  re-pin constraints.txt to the newest versions pyproject.toml allows"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/pip install -e ".[test]"
+	$(BIN)/pip install $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e ".[test]"
 	touch $@
+
+# Refresh the pins: install the newest versions pyproject.toml allows into a
+# fresh temporary venv, and freeze them (the package itself excluded). Review
+# the diff, run `make test`, and commit constraints.txt with the change.
+CONSTRAINTS_VENV := build/constraints-venv
+constraints:
+	rm -rf $(CONSTRAINTS_VENV)
+	$(PYTHON) -m venv $(CONSTRAINTS_VENV)
+	$(CONSTRAINTS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CONSTRAINTS_VENV)/bin/pip install --quiet -e ".[test]"
+	{ sed -n '/^# Python [0-9]/!{/^#/p}' constraints.txt; \
+	  echo "# Python $$($(CONSTRAINTS_VENV)/bin/python -c 'import sys; print(sys.version[:4])')"; \
+	  $(CONSTRAINTS_VENV)/bin/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf $(CONSTRAINTS_VENV)
 
 install: $(STAMP)
 

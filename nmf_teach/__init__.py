@@ -13,6 +13,7 @@ One idea per module; each docstring points to the notebook that explains it.
 """
 
 import os
+from importlib import metadata as _metadata
 
 # The fitting loops run in parallel on OpenMP threads (numba's default). By
 # default an idle GNU OpenMP thread spins before it sleeps: while another program
@@ -27,7 +28,10 @@ from .multiplicative import multiplicative_updates
 from .nmf import NMF
 from .tuned import tuned_nmf
 
-__version__ = "0.1.0"
+try:  # the version written once, in pyproject.toml
+    __version__ = _metadata.version("nmf_teach")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "NMF",

@@ -7,17 +7,78 @@ silently wrong answer. Each function either returns clean arrays or raises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
+#: The column names a ratings table is read by (user id, item id, rating).
+RATING_COLUMNS = ("user", "item", "rating")
+
+
+def find_columns(data: pd.DataFrame, names: Sequence[str]) -> list[int]:
+    """Positions of the columns ``names`` in ``data``, found by name, else by position.
+
+    * every name is a column: those columns, wherever they are (so a frame with
+      its ``item`` column before its ``user`` column is read correctly);
+    * none of the names is a column: the first ``len(names)`` columns, in order
+      (the layout ``surprise.Dataset.load_from_df`` takes);
+    * only some are: by position, if each name found is at its own position
+      (``["user_id", "movie_id", "rating"]``), else ``ValueError`` -- a frame is
+      never read with its columns silently mixed up.
+
+    ``names`` must be distinct strings. Raises ``ValueError`` if ``data`` has
+    fewer columns than ``names`` or if a name is repeated among its columns.
+    """
+    names = list(names)
+    if len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"columns must be {len(names)} distinct column names, got {names!r}")
+    columns = list(data.columns)
+    labels = ", ".join(names)
+    if len(columns) < len(names):
+        raise ValueError(
+            f"ratings need {_number_word(len(names))} columns ({labels}) but the DataFrame has "
+            f"{len(columns)}: {columns}"
+        )
+    for name in names:
+        if columns.count(name) > 1:
+            raise ValueError(f"the DataFrame has more than one column named {name!r}; rename one")
+    present = [name in columns for name in names]
+    if all(present):
+        return [columns.index(name) for name in names]
+    if any(present):
+        misplaced = [
+            name for pos, name in enumerate(names) if name in columns and columns[pos] != name
+        ]
+        if misplaced:
+            missing = [name for name in names if name not in columns]
+            raise ValueError(
+                f"the DataFrame has column(s) {misplaced} but not {missing}, so its columns "
+                f"cannot be read by name, nor by position ({misplaced} is not where position "
+                f"would put it); rename the columns to ({labels}), or pass columns=(...) "
+                f"naming them"
+            )
+    return list(range(len(names)))
+
+
+def _number_word(n: int) -> str:
+    return {2: "two", 3: "three"}.get(n, str(n))
+
 
 def check_ratings_frame(
-    data: pd.DataFrame, *, allow_negative: bool = False, check_duplicates: bool = True
+    data: pd.DataFrame,
+    *,
+    allow_negative: bool = False,
+    check_duplicates: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Validate a long-form ratings table and return ``(users, items, ratings)``.
 
-    ``data`` is a DataFrame whose first three columns are user id, item id and
-    rating, in that order (the layout ``surprise.Dataset.load_from_df`` takes).
+    The user id, item id and rating columns are found by name (``columns``,
+    default ``("user", "item", "rating")``); a frame with none of those names
+    is read by position, its first three columns being user id, item id and
+    rating in that order (the layout ``surprise.Dataset.load_from_df`` takes).
+    See :func:`find_columns` for the exact rule.
     Ids may be any hashable values; ratings must be finite numbers, and
     non-negative unless ``allow_negative`` is true. The models pass
     ``check_duplicates=False`` and look for repeated pairs themselves, on the
@@ -30,25 +91,22 @@ def check_ratings_frame(
     TypeError
         If ``data`` is not a DataFrame.
     ValueError
-        If there are fewer than three columns, no rows, missing ids,
-        non-numeric / NaN / infinite / negative ratings, or the same
-        (user, item) pair appears more than once.
+        If there are fewer than three columns, columns that can be read neither
+        by name nor by position, no rows, missing ids, non-numeric / NaN /
+        infinite / negative ratings, or the same (user, item) pair appears more
+        than once.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"ratings must be a pandas DataFrame with columns (user, item, rating), "
             f"got {type(data).__name__}"
         )
-    if data.shape[1] < 3:
-        raise ValueError(
-            f"ratings need three columns (user, item, rating) but the DataFrame has "
-            f"{data.shape[1]}: {list(data.columns)}"
-        )
+    u_col, i_col, r_col = find_columns(data, RATING_COLUMNS if columns is None else columns)
     if len(data) == 0:
         raise ValueError("ratings are empty: pass at least one (user, item, rating) row")
-    users = data.iloc[:, 0]
-    items = data.iloc[:, 1]
-    rating_col = data.iloc[:, 2]
+    users = data.iloc[:, u_col]
+    items = data.iloc[:, i_col]
+    rating_col = data.iloc[:, r_col]
     for name, col in (("user", users), ("item", items)):
         if col.isna().any():
             raise ValueError(
@@ -57,7 +115,7 @@ def check_ratings_frame(
             )
     if pd.api.types.is_bool_dtype(rating_col) or not pd.api.types.is_numeric_dtype(rating_col):
         raise ValueError(
-            f"ratings (third column {data.columns[2]!r}) must be numeric, got dtype "
+            f"ratings (column {data.columns[r_col]!r}) must be numeric, got dtype "
             f"{rating_col.dtype}; convert them with pd.to_numeric first"
         )
     ratings = rating_col.to_numpy(dtype=np.float64)
@@ -172,3 +230,25 @@ def check_rating_scale(
             f"{ratings.min()} to {ratings.max()}); widen the scale or fix the ratings"
         )
     return float(lo), float(hi)
+
+
+def check_random_state(random_state: object) -> np.random.RandomState:
+    """The ``np.random.RandomState`` that ``random_state`` stands for (Surprise's rule).
+
+    The rule of ``surprise.utils.get_rng`` and ``sklearn.utils.check_random_state``:
+
+    * ``None``: NumPy's global RandomState (the one ``np.random.seed`` seeds), so
+      results are not reproducible unless you seed it, as in Surprise;
+    * an int: a new ``np.random.RandomState(random_state)``, the same draws every time;
+    * a ``np.random.RandomState``: used as is (and advanced by each use).
+    """
+    if random_state is None:
+        return np.random.mtrand._rand
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return np.random.RandomState(random_state)
+    raise TypeError(
+        f"random_state must be None (NumPy's global random state), an int seed or a "
+        f"np.random.RandomState, got {random_state!r}"
+    )

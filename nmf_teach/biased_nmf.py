@@ -72,19 +72,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numba import njit, prange
 
 from ._factor_model import FactorModel
-from ._ratings_index import N_CHUNKS, RatingsIndex, index_ratings
-from ._validation import (
-    check_factor_model_params,
-    check_positive_int,
-    check_rating_scale,
-    check_ratings_frame,
-    duplicate_pair_error,
-)
-from .nmf import _factorize
+from ._ratings_index import N_CHUNKS, RatingsIndex
+from ._validation import check_factor_model_params, check_positive_int, check_random_state
 
 __all__ = ["BiasedNMF"]
 
@@ -109,8 +101,10 @@ class BiasedNMF(FactorModel):
         False: no global mean and no biases, ``r̂ = p_u . q_i`` (plain NMF).
     init_low, init_high : float, default 0 and 0.1
         Factors start uniform in ``[init_low, init_high)``.
-    random_state : int, numpy RandomState or None
-        Seed of the initialization (``np.random.RandomState``).
+    random_state : int, numpy RandomState or None, default None
+        The random numbers of the initialization: an int seeds a new
+        ``np.random.RandomState``, a RandomState is used as is, None uses
+        NumPy's global one (``np.random.seed``).
 
     Attributes
     ----------
@@ -124,6 +118,8 @@ class BiasedNMF(FactorModel):
         Predictions are clipped to it.
     user_ids_, item_ids_ : ndarray of raw ids, in order of first appearance
     user_index_, item_index_ : dict raw id -> row
+    n_ratings_ : int
+        Number of training ratings.
     objective_ : ndarray (n_epochs + 1,)
         ``J`` after the baseline (entry 0) and after each epoch; non-increasing.
     train_rmse_ : ndarray (n_epochs + 1,)
@@ -175,30 +171,29 @@ class BiasedNMF(FactorModel):
             {name: getattr(self, name) for name in ("reg_pu", "reg_qi", "reg_bu", "reg_bi")},
         )
 
-    def fit(self, data: pd.DataFrame, rating_scale: tuple[float, float] | None = None) -> BiasedNMF:
+    def fit(
+        self, data: Any, rating_scale: tuple[float, float] | None = None, *, columns: Any = None
+    ) -> BiasedNMF:
         """Learn biases and non-negative factors from ratings; returns ``self``.
 
         Parameters
         ----------
-        data : pandas.DataFrame
-            First three columns: user id, item id, rating (one row per rating).
+        data : pandas.DataFrame or surprise.Trainset
+            Ratings: a DataFrame with columns ``user``, ``item``, ``rating``
+            (found by name; a frame with none of those names is read by position,
+            user id, item id, rating first), or a Surprise trainset. Ratings may
+            be negative (only the factors are constrained to be >= 0).
         rating_scale : (low, high), optional
-            Predictions are clipped to it. Defaults to the ratings' (min, max).
+            Predictions are clipped to it. Defaults to the trainset's scale, or
+            to the ratings' (min, max) for a DataFrame.
+        columns : (user, item, rating) column names, optional
+            Other names to find the three columns by.
         """
         self._check_params()
-        users, items, ratings = check_ratings_frame(data, check_duplicates=False)
-        lo, hi = check_rating_scale(ratings, rating_scale)
-
-        user_rows, user_ids = _factorize(users.to_numpy())
-        item_rows, item_ids = _factorize(items.to_numpy())
-        n_users, n_items, k = len(user_ids), len(item_ids), self.n_factors
-        index, repeated = index_ratings(user_rows, item_rows, ratings, n_users, n_items)
-        del user_rows, item_rows
-        if repeated >= 0:
-            raise duplicate_pair_error(users, items, repeated)
-        self._set_ids(user_ids, item_ids)
-        self.rating_scale_ = (float(lo), float(hi))
-        self.n_ratings_ = len(ratings)
+        index, ratings = self._index_ratings(
+            data, rating_scale, allow_negative=True, columns=columns
+        )
+        n_users, n_items, k = len(self.user_ids_), len(self.item_ids_), self.n_factors
         self.global_mean_ = float(np.mean(ratings))
         mu = self.global_mean_ if self.biased else 0.0
         chunk_ptr, user_ptr, items_r = index.chunk_ptr, index.user_ptr, index.items
@@ -217,11 +212,7 @@ class BiasedNMF(FactorModel):
                 _refit_user_biases(user_ptr, residual, bu, self.reg_bu)
 
         # 2. Factors, stored one factor per row (k, n) so each column update is contiguous.
-        rng = (
-            self.random_state
-            if isinstance(self.random_state, np.random.RandomState)
-            else np.random.RandomState(self.random_state)
-        )
+        rng = check_random_state(self.random_state)
         P = rng.uniform(self.init_low, self.init_high, size=(n_users, k)).T.copy()
         Q = rng.uniform(self.init_low, self.init_high, size=(n_items, k)).T.copy()
         _subtract_dots(user_ptr, items_r, P, Q, residual)
@@ -259,17 +250,6 @@ class BiasedNMF(FactorModel):
             index.chunk_ptr, index.user_ptr, index.items, residual, bi,
             self.reg_bi, index.item_counts, work,
         )  # fmt: skip
-
-    def predict(self, uid: Any, iid: Any) -> float:
-        """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
-
-        Known user and item: ``mu + b_u + b_i + p_u . q_i``. An unknown user or
-        item has no factors and no bias: the prediction is ``mu`` plus the
-        biases that are known (``mu + b_i`` for a new user, ``mu`` if both are
-        new), as ``surprise.BaselineOnly`` does. If not ``biased``, an unknown
-        id gives the mean training rating. Always clipped to ``rating_scale_``.
-        """
-        return super().predict(uid, iid)
 
 
 # --------------------------------------------------------------------------

@@ -692,7 +692,7 @@ def fetch_movielens_25m(
     Like :func:`fetch_movielens_100k`, for ``ml-25m.zip`` (about 250 MB) and its
     member ``ml-25m/ratings.csv``. The download shows a progress bar. The
     returned frame takes about 800 MB of memory, and fitting
-    :class:`nmf_teach.NMF` on it needs about as much again
+    :class:`nmf_teach.nmf.NMF` on it needs about as much again
     (``benchmarks/scale.py`` measures this).
 
     Parameters

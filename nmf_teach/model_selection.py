@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from tqdm import tqdm
 
 from . import metrics
-from ._validation import check_positive_int, check_ratings_frame
+from ._validation import check_positive_int, check_random_state, check_ratings_frame
 
 __all__ = ["train_test_split", "KFold", "cross_validate"]
 
@@ -49,17 +50,7 @@ def _shuffled_positions(n: int, random_state: RandomState) -> np.ndarray:
     np.ndarray of int, shape (n,)
     """
     positions = np.arange(n)
-    if random_state is None:
-        np.random.shuffle(positions)  # NumPy's global RandomState, as in Surprise
-    elif isinstance(random_state, np.random.RandomState):
-        random_state.shuffle(positions)
-    elif isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        np.random.RandomState(random_state).shuffle(positions)
-    else:
-        raise TypeError(
-            f"random_state must be None, an int seed or a np.random.RandomState (the "
-            f"convention Surprise uses), got {type(random_state).__name__}"
-        )
+    check_random_state(random_state).shuffle(positions)  # None: NumPy's global RandomState
     return positions
 
 
@@ -229,8 +220,20 @@ def _check_rating_scale(rating_scale: Any) -> tuple[float, float]:
 _MEASURES: dict[str, Callable[[Any, Any], float]] = {"rmse": metrics.rmse, "mae": metrics.mae}
 
 
+def _model_maker(model: Any) -> Callable[[], Any]:
+    """A function giving a fresh unfitted model per fold: clones an estimator, or a factory."""
+    if hasattr(model, "get_params") and not isinstance(model, type):
+        return lambda: clone(model)
+    if callable(model):  # a class or a factory function (the older way to pass a model)
+        return model
+    raise TypeError(
+        f"model must be an unfitted estimator with get_params (e.g. NMF(n_factors=15)) or a "
+        f"function that builds one (e.g. lambda: MyModel()), got {type(model).__name__}"
+    )
+
+
 def cross_validate(
-    model_factory: Callable[[], Any],
+    model: Any,
     data: pd.DataFrame,
     cv: int | KFold = 5,
     *,
@@ -238,24 +241,30 @@ def cross_validate(
     rating_scale: tuple[float, float] | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Fit a fresh model on each training fold and score it on the test fold.
+    """Fit a fresh copy of ``model`` on each training fold and score it on the test fold.
 
     Used in ``notebooks/09_against_the_baselines.ipynb`` and
     ``notebooks/10_making_nmf_competitive.ipynb``.
 
-    For each fold: ``model = model_factory()``,
-    ``model.fit(train_df, rating_scale=rating_scale)``, then
-    ``pred = model.predict_frame(test_df)`` and the measures of ``pred``
+    For each fold: ``fold_model = sklearn.base.clone(model)`` (an unfitted copy
+    with the same parameters, as scikit-learn's and Surprise's ``cross_validate``
+    do; ``model`` itself is left untouched),
+    ``fold_model.fit(train_df, rating_scale=rating_scale)``, then
+    ``pred = fold_model.predict_frame(test_df)`` and the measures of ``pred``
     against the test ratings.
 
     Parameters
     ----------
-    model_factory : callable () -> model
-        Builds an unfitted model, e.g. ``lambda: NMF(n_factors=15, random_state=0)``.
-        The model needs ``fit(df, rating_scale=(lo, hi)) -> self`` and
-        ``predict_frame(df) -> np.ndarray`` of shape (len(df),).
+    model : estimator, or callable () -> model
+        An unfitted model, e.g. ``NMF(n_factors=15, random_state=0)``: it is
+        cloned for each fold, so it needs ``get_params`` (every ``nmf_teach``
+        model has it). A model without ``get_params`` can be passed as a
+        function (or class) that builds one, e.g. ``lambda: MyModel()``, called
+        once per fold. The model needs ``fit(df, rating_scale=(lo, hi)) -> self``
+        and ``predict_frame(df) -> np.ndarray`` of shape (len(df),).
     data : pd.DataFrame, shape (n_ratings, >= 3)
-        Ratings, columns (user, item, rating) first.
+        Ratings: columns ``user``, ``item``, ``rating`` (found by name, else the
+        first three columns, see :func:`nmf_teach._validation.check_ratings_frame`).
     cv : int or KFold, default 5
         Number of folds (shuffled with NumPy's global random state, like Surprise)
         or a :class:`KFold` -- pass ``KFold(5, random_state=0)`` for reproducible folds.
@@ -276,10 +285,13 @@ def cross_validate(
 
     Raises
     ------
+    TypeError
+        If ``model`` is neither an estimator (with ``get_params``) nor callable.
     ValueError
         For an unknown measure, an invalid ``cv`` or ``rating_scale``, or a model
         whose ``predict_frame`` returns the wrong number of predictions.
     """
+    new_model = _model_maker(model)
     _, _, ratings = check_ratings_frame(data, allow_negative=True)
     if isinstance(measures, str):
         measures = (measures,)
@@ -301,19 +313,19 @@ def cross_validate(
     folds = tqdm(cv.split(data), total=n_folds, desc="CV folds", disable=not progress)
     for fold, (train_df, test_df) in enumerate(folds, start=1):
         start = time.perf_counter()
-        model = model_factory()
-        model.fit(train_df, rating_scale=rating_scale)
+        fold_model = new_model()
+        fold_model.fit(train_df, rating_scale=rating_scale)
         fit_time = time.perf_counter() - start
 
         start = time.perf_counter()
-        pred = np.asarray(model.predict_frame(test_df), dtype=np.float64)
+        pred = np.asarray(fold_model.predict_frame(test_df), dtype=np.float64)
         test_time = time.perf_counter() - start
         if pred.shape != (len(test_df),):
             raise ValueError(
                 f"model.predict_frame returned shape {pred.shape} for {len(test_df)} test "
                 f"ratings; it must return one prediction per row, shape ({len(test_df)},)"
             )
-        true = test_df.iloc[:, 2].to_numpy(dtype=np.float64)
+        true = check_ratings_frame(test_df, allow_negative=True, check_duplicates=False)[2]
         row = {"fold": fold, "n_train": len(train_df), "n_test": len(test_df)}
         row.update({m: _MEASURES[m](true, pred) for m in measures})
         row.update({"fit_time": fit_time, "test_time": test_time})

@@ -45,7 +45,7 @@ import numbers
 
 import numpy as np
 
-from nmf_teach._validation import check_matrix, check_positive_int
+from nmf_teach._validation import check_matrix, check_positive_int, check_random_state
 
 __all__ = ["masked_loss", "multiplicative_updates", "update_U", "update_V"]
 
@@ -149,16 +149,7 @@ def _initial_factors(R, W, n_factors, random_state, init):
             factors.append(X)
         return factors[0], factors[1]
 
-    if isinstance(random_state, np.random.RandomState):
-        rng = random_state
-    elif random_state is None or (
-        isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
-    ):
-        rng = np.random.RandomState(random_state)
-    else:
-        raise TypeError(
-            f"random_state must be None, an int or a np.random.RandomState, got {random_state!r}"
-        )
+    rng = check_random_state(random_state)
     # uniform(0, 1) entries times sqrt(mean / k): each entry of U Vᵀ is then a sum
     # of k products averaging mean / (4k), i.e. about mean / 4, the scale of R.
     scale = np.sqrt(R[W].mean() / n_factors)
@@ -172,7 +163,7 @@ def multiplicative_updates(
     n_factors,
     *,
     observed=None,
-    n_iter=200,
+    n_epochs=200,
     random_state=None,
     init=None,
     eps=0.0,
@@ -193,12 +184,13 @@ def multiplicative_updates(
         True where the rating is observed. Combined with "not NaN" by AND;
         default: every non-NaN entry. For the usual "0 means not rated"
         convention pass ``observed=R > 0``. At least one entry must be observed.
-    n_iter : int >= 0, default 200
-        Number of iterations (one update of ``U`` then one of ``V``). 0 returns
+    n_epochs : int >= 0, default 200
+        Number of iterations, or epochs (one update of ``U`` then one of ``V``). 0 returns
         the initial factors and an empty ``losses``.
     random_state : None, int or np.random.RandomState
         Seed for the random start (ignored when ``init`` is given): ``U`` then
-        ``V`` are drawn from ``RandomState(random_state).uniform(0, 1)`` and
+        ``V`` are drawn by ``uniform(0, 1)`` from ``RandomState(random_state)``
+        (a RandomState given is used as is; None: NumPy's global one) and
         multiplied by ``sqrt(mean of observed R / k)``, so that the entries of
         ``U Vᵀ`` start at the scale of the ratings (about their mean / 4).
     init : pair (U0, V0), optional
@@ -216,16 +208,16 @@ def multiplicative_updates(
     -------
     U : ndarray, shape (m, k)
     V : ndarray, shape (n, k)
-    losses : ndarray, shape (n_iter,)
+    losses : ndarray, shape (n_epochs,)
         ``losses[t]`` is the objective after iteration ``t + 1``; it never
         increases. The loss of the start is ``masked_loss(R, W, U0, V0)``,
-        which ``n_iter=0`` lets you compute.
+        which ``n_epochs=0`` lets you compute.
 
     Raises
     ------
     ValueError
         Bad values: R not 2-D, empty, with inf or negative entries; mask of the
-        wrong shape or with nothing observed; n_factors < 1; n_iter < 0; bad
+        wrong shape or with nothing observed; n_factors < 1; n_epochs < 0; bad
         ``init`` shapes or values; eps < 0 or not finite.
     TypeError
         Wrong kinds: non-boolean mask, non-integer counts, bad ``random_state``
@@ -233,13 +225,13 @@ def multiplicative_updates(
     """
     R = check_matrix(R)
     n_factors = check_positive_int(n_factors, "n_factors")
-    n_iter = check_positive_int(n_iter, "n_iter", minimum=0)
+    n_epochs = check_positive_int(n_epochs, "n_epochs", minimum=0)
     eps = _check_eps(eps)
     W = _observed_mask(R, observed)
     U, V = _initial_factors(R, W, n_factors, random_state, init)
 
-    losses = np.empty(n_iter)
-    for t in range(n_iter):
+    losses = np.empty(n_epochs)
+    for t in range(n_epochs):
         U = update_U(R, W, U, V, eps)
         V = update_V(R, W, U, V, eps)
         losses[t] = masked_loss(R, W, U, V)

@@ -49,44 +49,16 @@ debugger. The first call of a new environment compiles the kernels (about
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numba import njit, prange
 
-from ._factor_model import FactorModel
-from ._ratings_index import N_CHUNKS, RatingsIndex, index_ratings
-from ._validation import (
-    check_factor_model_params,
-    check_rating_scale,
-    check_ratings_frame,
-    duplicate_pair_error,
-)
+from ._factor_model import FactorModel, PredictionDetails
+from ._ratings_index import N_CHUNKS, RatingsIndex
+from ._validation import check_factor_model_params, check_random_state
 
 __all__ = ["NMF", "PredictionDetails"]
-
-
-@dataclass(frozen=True)
-class PredictionDetails:
-    """A prediction with the same fields as ``surprise.Prediction``.
-
-    ``est`` is clipped to the rating scale; ``was_impossible`` is true when the
-    model had to fall back to the global mean (unbiased model, unknown user or item).
-    """
-
-    uid: Any
-    iid: Any
-    r_ui: float | None
-    est: float
-    was_impossible: bool
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row numbers (int32) in order of first appearance, and the distinct values."""
-    rows, uniques = pd.factorize(values, sort=False)
-    return rows.astype(np.int32), uniques
 
 
 # --------------------------------------------------------------------------
@@ -219,8 +191,10 @@ class NMF(FactorModel):
         Learning rates of the biases (``biased=True`` only).
     init_low, init_high : float, default 0 and 1
         Factors start uniform in ``[init_low, init_high)``.
-    random_state : int, numpy RandomState or None
-        Seed of the initialization (``np.random.RandomState``).
+    random_state : int, numpy RandomState or None, default None
+        The random numbers of the initialization: an int seeds a new
+        ``np.random.RandomState``, a RandomState is used as is, None uses
+        NumPy's global one (``np.random.seed``), as Surprise does.
 
     Attributes
     ----------
@@ -237,6 +211,8 @@ class NMF(FactorModel):
     user_ids_, item_ids_ : ndarray of raw ids
         Row ``r`` of ``pu_`` belongs to user ``user_ids_[r]`` (likewise items).
     user_index_, item_index_ : dict raw id -> row
+    n_ratings_ : int
+        Number of training ratings.
 
     Examples
     --------
@@ -287,45 +263,30 @@ class NMF(FactorModel):
             {name: getattr(self, name) for name in names},
         )
 
-    def fit(self, data: Any, rating_scale: tuple[float, float] | None = None) -> NMF:
+    def fit(
+        self, data: Any, rating_scale: tuple[float, float] | None = None, *, columns: Any = None
+    ) -> NMF:
         """Learn the factors from ratings; returns ``self``.
 
         Parameters
         ----------
         data : pandas.DataFrame or surprise.Trainset
-            A DataFrame whose first three columns are user id, item id, rating
-            (as ``surprise.Dataset.load_from_df`` takes), or a Surprise trainset.
+            Ratings: a DataFrame with columns ``user``, ``item``, ``rating``
+            (found by name; a frame with none of those names is read by position,
+            user id, item id, rating first, as ``surprise.Dataset.load_from_df``
+            takes), or a Surprise trainset.
         rating_scale : (low, high), optional
             Predictions are clipped to it. Defaults to the trainset's scale, or
             to the ratings' (min, max) for a DataFrame.
+        columns : (user, item, rating) column names, optional
+            Other names to find the three columns by.
         """
         self._check_params()
-        users, items, ratings, scale, inner_items = self._ratings_from(data, rating_scale)
-        lo, hi = check_rating_scale(ratings, scale)
-
-        # Inner ids in order of first appearance, as Surprise assigns them.
-        user_rows, user_ids = _factorize(users)
-        item_rows, item_ids = _factorize(items)
-        if inner_items is not None:  # a trainset: keep its inner item ids
-            item_ids = inner_items
-            item_rows = pd.Index(item_ids).get_indexer(items).astype(np.int32)
-        n_users, n_items = len(user_ids), len(item_ids)
-        # Grouped by user, each user's ratings in input order: Surprise's order.
-        index, repeated = index_ratings(user_rows, item_rows, ratings, n_users, n_items)
-        del user_rows, item_rows
-        if repeated >= 0:
-            raise duplicate_pair_error(pd.Series(users), pd.Series(items), repeated)
-
-        self._set_ids(user_ids, item_ids)
-        self.rating_scale_ = (float(lo), float(hi))
+        index, _ = self._index_ratings(data, rating_scale, columns=columns)
+        n_users, n_items = len(self.user_ids_), len(self.item_ids_)
         self.global_mean_ = float(np.mean(index.ratings))
-        self.n_ratings_ = len(index.ratings)
 
-        rng = (
-            self.random_state
-            if isinstance(self.random_state, np.random.RandomState)
-            else np.random.RandomState(self.random_state)
-        )
+        rng = check_random_state(self.random_state)
         pu = rng.uniform(self.init_low, self.init_high, size=(n_users, self.n_factors))
         qi = rng.uniform(self.init_low, self.init_high, size=(n_items, self.n_factors))
         bu = np.zeros(n_users)
@@ -374,66 +335,3 @@ class NMF(FactorModel):
         _multiplicative_step(
             qi, item_num.sum(axis=0), item_den.sum(axis=0), index.item_counts, self.reg_qi
         )
-
-    def _ratings_from(
-        self, data: Any, rating_scale: tuple[float, float] | None
-    ) -> tuple[Any, Any, np.ndarray, tuple[float, float] | None, np.ndarray | None]:
-        """Raw users, items, ratings, scale and (for a trainset) its item order."""
-        if isinstance(data, pd.DataFrame):
-            users, items, ratings = check_ratings_frame(data, check_duplicates=False)
-            return users.to_numpy(), items.to_numpy(), ratings, rating_scale, None
-        if hasattr(data, "all_ratings") and hasattr(data, "to_raw_uid"):  # a surprise.Trainset
-            triples = list(data.all_ratings())
-            if not triples:
-                raise ValueError("the trainset holds no ratings")
-            frame = pd.DataFrame(
-                {
-                    "user": [data.to_raw_uid(u) for u, _, _ in triples],
-                    "item": [data.to_raw_iid(i) for _, i, _ in triples],
-                    "rating": [r for _, _, r in triples],
-                }
-            )
-            # all_ratings() yields users in inner-id order, so first appearance
-            # gives the trainset's user ids; items need the trainset's own order.
-            scale = rating_scale if rating_scale is not None else data.rating_scale
-            inner_items = np.array([data.to_raw_iid(i) for i in data.all_items()], dtype=object)
-            return (*self._ratings_from(frame, tuple(scale))[:4], inner_items)
-        raise TypeError(
-            "data must be a pandas DataFrame (user, item, rating columns) or a "
-            f"surprise.Trainset, got {type(data).__name__}"
-        )
-
-    # --------------------------------------------------------------- predicting
-    def predict_details(self, uid: Any, iid: Any, r_ui: float | None = None) -> PredictionDetails:
-        """Predict one rating from raw ids, with Surprise's fallback and clipping.
-
-        Known user and item: ``p_u . q_i`` (plus ``mu + b_u + b_i`` if biased).
-        Unknown user or item: the unbiased model cannot predict and returns the
-        global mean with ``was_impossible=True``; the biased model returns
-        ``mu`` plus the biases it knows. The estimate is clipped to the rating scale.
-        """
-        self._check_fitted()
-        u = self.user_index_.get(uid)
-        i = self.item_index_.get(iid)
-        impossible = False
-        if self.biased:
-            est = self.global_mean_
-            est += self.bu_[u] if u is not None else 0.0
-            est += self.bi_[i] if i is not None else 0.0
-            if u is not None and i is not None:
-                est += float(np.dot(self.qi_[i], self.pu_[u]))
-        elif u is not None and i is not None:
-            est = float(np.dot(self.qi_[i], self.pu_[u]))
-        else:
-            est, impossible = self.global_mean_, True
-        lo, hi = self.rating_scale_
-        est = max(lo, min(hi, est))
-        return PredictionDetails(uid, iid, r_ui, float(est), impossible)
-
-    def predict(self, uid: Any, iid: Any) -> float:
-        """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
-
-        Computed one at a time exactly as Surprise does; :meth:`predict_frame`
-        is its vectorized form.
-        """
-        return self.predict_details(uid, iid).est

@@ -275,7 +275,7 @@ def loss_curve(
 
     Parameters
     ----------
-    losses : 1-D sequence of float, shape (n_iter,), or pd.Series
+    losses : 1-D sequence of float, shape (n_epochs,), or pd.Series
         Loss after each iteration. A Series is plotted against its index.
     ax : matplotlib Axes, optional
         Where to draw; a new figure by default.

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import check_positive_int, check_ratings_frame
+from ._validation import check_positive_int, check_ratings_frame, find_columns
 
 __all__ = [
     "top_n",
@@ -98,15 +98,22 @@ def _candidate_items(model: Any, items: Iterable[Hashable] | None) -> np.ndarray
 
 
 def _seen_frame(seen: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Check ``seen`` and return its first two columns as ``user``, ``item``."""
+    """Check ``seen`` and return its user and item columns as ``user``, ``item``.
+
+    The columns are found by name (``user``, ``item``), else they are the first
+    two (the rule of :func:`nmf_teach._validation.find_columns`).
+    """
     if seen is None:
         return None
     if not isinstance(seen, pd.DataFrame) or seen.shape[1] < 2:
         raise TypeError(
-            "seen must be a ratings DataFrame whose first two columns are user and item "
-            "(e.g. the training set), or None"
+            "seen must be a ratings DataFrame with user and item columns (named user and "
+            "item, or its first two), e.g. the training set, or None"
         )
-    return pd.DataFrame({"user": seen.iloc[:, 0].to_numpy(), "item": seen.iloc[:, 1].to_numpy()})
+    u_col, i_col = find_columns(seen, ("user", "item"))
+    return pd.DataFrame(
+        {"user": seen.iloc[:, u_col].to_numpy(), "item": seen.iloc[:, i_col].to_numpy()}
+    )
 
 
 # --------------------------------------------------------------------------
@@ -217,8 +224,8 @@ def top_n_all(
     model: Any,
     users: Iterable[Hashable],
     n: int = 10,
-    seen: pd.DataFrame | None = None,
     *,
+    seen: pd.DataFrame | None = None,
     items: Iterable[Hashable] | None = None,
 ) -> dict[Hashable, list]:
     """Top-``n`` item lists for many users at once (same lists as :func:`top_n`).

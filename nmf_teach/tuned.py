@@ -47,7 +47,7 @@ How the settings were chosen
   over 0.08 (by 0.0008 RMSE) and 200 factors over 100; on the 5 folds those
   score 0.8508 and 0.8482, so the target does not hinge on the choice.
 
-Unknown users and items: see :meth:`nmf_teach.biased_nmf.BiasedNMF.predict`
+Unknown users and items: see :meth:`nmf_teach.biased_nmf.BiasedNMF.predict_details`
 (``mu`` plus the known biases, as ``surprise.BaselineOnly``).
 """
 

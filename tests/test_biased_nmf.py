@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from surprise import BaselineOnly, Dataset, Reader
 
+from nmf_teach._factor_model import NotFittedError
 from nmf_teach.biased_nmf import BiasedNMF
 
 
@@ -72,20 +73,70 @@ def test_objective_matches_its_definition():
     np.testing.assert_allclose(m.predict_frame(df), est, atol=1e-12)
 
 
-def test_one_column_update_is_the_clipped_minimiser():
-    """After fitting, no single p_uf can be moved to lower the objective (KKT check)."""
+def test_converged_fit_satisfies_the_optimality_conditions_of_every_block():
+    """At convergence no single p_uf, q_if, b_u or b_i can be moved to lower J (KKT conditions).
+
+    J = sum e_ui^2 + reg_bu sum b_u^2 + reg_bi sum b_i^2 + reg_pu sum |I_u| |p_u|^2
+    + reg_qi sum |U_i| |q_i|^2. Minus half its gradient must be 0 for the biases
+    and for factors > 0, and <= 0 for factors at the bound 0.
+    """
     df = random_ratings(4)
     m = BiasedNMF(n_factors=3, n_epochs=200, random_state=0).fit(df, rating_scale=(-10, 10))
     u = np.array([m.user_index_[x] for x in df.user])
     i = np.array([m.item_index_[x] for x in df.item])
-    residual = df.rating.to_numpy() - m.predict_frame(df)
-    # Gradient of J with respect to p_uf, divided by -2.
     n_u = np.bincount(u, minlength=len(m.user_ids_))
+    n_i = np.bincount(i, minlength=len(m.item_ids_))
+    residual = df.rating.to_numpy() - m.predict_frame(df, clip=False)
+    blocks = {  # name: (minus half the gradient, the values, constrained to >= 0)
+        "b_u": (np.bincount(u, residual) - m.reg_bu * m.bu_, m.bu_, False),
+        "b_i": (np.bincount(i, residual) - m.reg_bi * m.bi_, m.bi_, False),
+    }
     for f in range(3):
-        grad = np.bincount(u, residual * m.qi_[i, f]) - m.reg_pu * n_u * m.pu_[:, f]
-        positive = m.pu_[:, f] > 1e-8
-        assert np.abs(grad[positive]).max() < 1e-3  # stationary where p_uf > 0
-        assert (grad[~positive] < 1e-3).all()  # and pushing against the bound at 0
+        blocks[f"p_u{f}"] = (
+            np.bincount(u, residual * m.qi_[i, f]) - m.reg_pu * n_u * m.pu_[:, f],
+            m.pu_[:, f],
+            True,
+        )
+        blocks[f"q_i{f}"] = (
+            np.bincount(i, residual * m.pu_[u, f]) - m.reg_qi * n_i * m.qi_[:, f],
+            m.qi_[:, f],
+            True,
+        )
+    for name, (grad, values, non_negative) in blocks.items():
+        free = values > 1e-8 if non_negative else np.ones(len(values), bool)
+        assert free.any(), name
+        assert np.abs(grad[free]).max() < 1e-3, name  # stationary where not at the bound
+        assert (grad[~free] < 1e-3).all(), name  # and pushing against the bound at 0
+
+
+def test_negative_ratings_are_fitted_only_the_factors_are_non_negative():
+    """Shifting every rating by -3 shifts mu by -3 and leaves biases and factors unchanged."""
+    df = random_ratings(12)
+    shifted = df.assign(rating=df.rating - 3)
+    assert (shifted.rating < 0).any()
+    m = BiasedNMF(**SMALL, random_state=0).fit(df, rating_scale=(-10, 10))
+    m_shift = BiasedNMF(**SMALL, random_state=0).fit(shifted, rating_scale=(-13, 7))
+    assert m_shift.global_mean_ == pytest.approx(m.global_mean_ - 3)
+    for name in ("bu_", "bi_", "pu_", "qi_"):
+        np.testing.assert_allclose(getattr(m_shift, name), getattr(m, name), atol=1e-9)
+    assert (m_shift.pu_ >= 0).all() and (m_shift.qi_ >= 0).all()
+    np.testing.assert_allclose(m_shift.predict_frame(df), m.predict_frame(df) - 3, atol=1e-9)
+
+
+def test_fit_accepts_a_surprise_trainset():
+    df = random_ratings(13)
+    trainset = Dataset.load_from_df(df, Reader(rating_scale=(0.5, 5))).build_full_trainset()
+    from_trainset = BiasedNMF(**SMALL, random_state=3).fit(trainset)
+    from_frame = BiasedNMF(**SMALL, random_state=3).fit(df, rating_scale=(0.5, 5))
+    assert from_trainset.rating_scale_ == (0.5, 5)
+    pairs = df[["user", "item"]]
+    np.testing.assert_allclose(
+        from_trainset.predict_frame(pairs), from_frame.predict_frame(pairs), atol=1e-9
+    )
+    # the trainset's inner ids are the rows of the factors
+    assert [trainset.to_inner_iid(i) for i in from_trainset.item_ids_] == list(
+        range(trainset.n_items)
+    )
 
 
 def test_deterministic_with_a_seed_and_seed_matters():
@@ -155,9 +206,6 @@ def test_bad_data_raise():
     df = random_ratings(9)
     with pytest.raises(TypeError, match="DataFrame"):
         BiasedNMF().fit(df.to_numpy())
-    negative = df.assign(rating=df.rating - 3)
-    with pytest.raises(ValueError, match="non-negative"):
-        BiasedNMF().fit(negative)
     with pytest.raises(ValueError, match="NaN"):
         BiasedNMF().fit(df.assign(rating=np.where(df.index == 3, np.nan, df.rating)))
     with pytest.raises(ValueError, match="duplicate"):
@@ -166,8 +214,13 @@ def test_bad_data_raise():
         BiasedNMF().fit(df, rating_scale=(1, 4))
     with pytest.raises(ValueError, match="rating_scale"):
         BiasedNMF().fit(df, rating_scale=(5, 1))
-    with pytest.raises(ValueError, match="not fitted"):
-        BiasedNMF().predict("u1", 3)
+    for use in (
+        lambda m: m.predict("u1", 3),
+        lambda m: m.predict_details("u1", 3),
+        lambda m: m.predict_frame(df),
+    ):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            use(BiasedNMF())
     with pytest.raises(ValueError, match="first two columns"):
         BiasedNMF(**SMALL).fit(df).predict_frame(df[["user"]])
 

@@ -7,9 +7,11 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator
 from surprise import AlgoBase, Dataset, Reader
 from surprise import model_selection as sms
 
+from nmf_teach import NMF
 from nmf_teach.model_selection import KFold, cross_validate, train_test_split
 
 # ---------------------------------------------------------------- helpers
@@ -187,15 +189,12 @@ def test_train_test_split_rejects_bad_sizes():
 # ---------------------------------------------------------------- cross_validate
 
 
-class MeanModel:
+class MeanModel(BaseEstimator):
     """Predicts the training mean (clipped): enough to exercise cross_validate."""
-
-    fitted_scales: list = []
 
     def fit(self, df, rating_scale=None):
         self.mean_ = df.iloc[:, 2].mean()
         self.rating_scale_ = rating_scale
-        MeanModel.fitted_scales.append(rating_scale)
         return self
 
     def predict_frame(self, df):
@@ -214,7 +213,7 @@ class SurpriseMean(AlgoBase):
 
 def test_cross_validate_matches_surprise_cross_validate():
     frame = make_ratings(n_ratings=200, string_ids=True, seed=4)
-    result = cross_validate(MeanModel, frame, KFold(4, random_state=2), progress=False)
+    result = cross_validate(MeanModel(), frame, KFold(4, random_state=2), progress=False)
     expected = sms.cross_validate(
         SurpriseMean(),
         surprise_dataset(frame),
@@ -234,58 +233,95 @@ def test_cross_validate_matches_surprise_cross_validate():
     assert result["n_test"].tolist() == [50, 50, 50, 50]
     np.testing.assert_allclose(result["rmse"], expected["test_rmse"], rtol=1e-12)
     np.testing.assert_allclose(result["mae"], expected["test_mae"], rtol=1e-12)
-    assert (result["fit_time"] >= 0).all()
 
 
 def test_cross_validate_uses_full_data_rating_scale_by_default():
     frame = make_ratings(n_ratings=50)
     frame.loc[0, "rating"] = 0.5
     frame.loc[1, "rating"] = 5.0
-    MeanModel.fitted_scales.clear()
-    cross_validate(MeanModel, frame, KFold(5, random_state=0), progress=False)
-    assert MeanModel.fitted_scales == [(0.5, 5.0)] * 5
+    fitted_scales = []  # recorded by this test's own model class: no state shared between tests
 
-    MeanModel.fitted_scales.clear()
-    cross_validate(MeanModel, frame, 2, measures=["RMSE"], rating_scale=(1, 5), progress=False)
-    assert MeanModel.fitted_scales == [(1.0, 5.0)] * 2
+    class RecordingModel(MeanModel):
+        def fit(self, df, rating_scale=None):
+            fitted_scales.append(rating_scale)
+            return super().fit(df, rating_scale)
+
+    cross_validate(RecordingModel(), frame, KFold(5, random_state=0), progress=False)
+    assert fitted_scales == [(0.5, 5.0)] * 5
+
+    fitted_scales.clear()
+    cross_validate(
+        RecordingModel(), frame, 2, measures=["RMSE"], rating_scale=(1, 5), progress=False
+    )
+    assert fitted_scales == [(1.0, 5.0)] * 2
+
+
+def test_cross_validate_fits_a_clone_per_fold_and_leaves_the_model_unfitted():
+    frame = make_ratings(n_ratings=60, seed=3)
+    model = NMF(n_factors=2, n_epochs=3, random_state=0)
+    by_clone = cross_validate(model, frame, KFold(3, random_state=1), progress=False)
+    assert not hasattr(model, "pu_")
+    by_factory = cross_validate(
+        lambda: NMF(n_factors=2, n_epochs=3, random_state=0),
+        frame,
+        KFold(3, random_state=1),
+        progress=False,
+    )
+    np.testing.assert_array_equal(by_clone["rmse"], by_factory["rmse"])
+    with pytest.raises(TypeError, match="get_params"):
+        cross_validate("NMF", frame, 3, progress=False)
+
+
+def test_cross_validate_reads_the_rating_column_by_name():
+    frame = make_ratings(n_ratings=60, seed=5)
+    reordered = frame[["rating", "item", "user"]]
+    a = cross_validate(MeanModel(), frame, KFold(3, random_state=1), progress=False)
+    b = cross_validate(ByNameMeanModel(), reordered, KFold(3, random_state=1), progress=False)
+    np.testing.assert_array_equal(a["rmse"], b["rmse"])
+
+
+class ByNameMeanModel(MeanModel):
+    def fit(self, df, rating_scale=None):
+        super().fit(df, rating_scale)
+        self.mean_ = df["rating"].mean()
+        return self
 
 
 def test_cross_validate_rejects_bad_arguments():
     frame = make_ratings(n_ratings=30)
     with pytest.raises(ValueError, match="unknown measures"):
-        cross_validate(MeanModel, frame, 2, measures=("rmse", "fcp"), progress=False)
+        cross_validate(MeanModel(), frame, 2, measures=("rmse", "fcp"), progress=False)
     with pytest.raises(ValueError, match="rating_scale"):
-        cross_validate(MeanModel, frame, 2, rating_scale=(5, 1), progress=False)
+        cross_validate(MeanModel(), frame, 2, rating_scale=(5, 1), progress=False)
     with pytest.raises(ValueError, match="n_splits must be >= 2"):
-        cross_validate(MeanModel, frame, 1, progress=False)
+        cross_validate(MeanModel(), frame, 1, progress=False)
     with pytest.raises(TypeError, match="cv must be"):
-        cross_validate(MeanModel, frame, "five", progress=False)
+        cross_validate(MeanModel(), frame, "five", progress=False)
 
     class BrokenModel(MeanModel):
         def predict_frame(self, df):
             return np.zeros(len(df) + 1)
 
     with pytest.raises(ValueError, match="one prediction per row"):
-        cross_validate(BrokenModel, frame, 2, progress=False)
+        cross_validate(BrokenModel(), frame, 2, progress=False)
 
 
 def test_cross_validate_progress_bar_can_be_switched_off(capsys):
     frame = make_ratings(n_ratings=30)
-    cross_validate(MeanModel, frame, KFold(3, random_state=0), progress=True)
+    cross_validate(MeanModel(), frame, KFold(3, random_state=0), progress=True)
     assert "CV folds" in capsys.readouterr().err
-    cross_validate(MeanModel, frame, KFold(3, random_state=0), progress=False)
+    cross_validate(MeanModel(), frame, KFold(3, random_state=0), progress=False)
     assert capsys.readouterr().err == ""
 
 
 def test_cross_validate_with_nmf_teach_nmf_equals_surprise_nmf():
     """End to end: same folds + same NMF => the same fold errors as Surprise."""
-    nmf = pytest.importorskip("nmf_teach.nmf")
     from surprise import NMF as SurpriseNMF
 
     frame = make_ratings(n_users=40, n_items=60, n_ratings=600, string_ids=True, seed=8)
     frame["rating"] = np.ceil(frame["rating"])  # 1..5 stars
     ours = cross_validate(
-        lambda: nmf.NMF(n_factors=4, n_epochs=20, random_state=0),
+        NMF(n_factors=4, n_epochs=20, random_state=0),
         frame,
         KFold(3, random_state=5),
         progress=False,

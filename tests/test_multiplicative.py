@@ -38,7 +38,7 @@ def test_one_iteration_by_hand_unmasked():
     # V: num = Rᵀ U1 = [12, 17], den = (U1 Vᵀ)ᵀ U1 = [29/2]*2  -> V1 = [24/29, 34/29]
     # residuals R - U1 V1ᵀ = [[-7, 7], [3, -3]] / 29           -> loss = 116 / 29² / 2 = 2/29
     R = np.array([[1.0, 2.0], [3.0, 4.0]])
-    U, V, losses = multiplicative_updates(R, 1, n_iter=1, init=(np.ones((2, 1)), np.ones((2, 1))))
+    U, V, losses = multiplicative_updates(R, 1, n_epochs=1, init=(np.ones((2, 1)), np.ones((2, 1))))
     np.testing.assert_allclose(U, [[1.5], [3.5]], rtol=1e-15)
     np.testing.assert_allclose(V, [[24 / 29], [34 / 29]], rtol=1e-15)
     np.testing.assert_allclose(losses, [2 / 29], rtol=1e-14)
@@ -50,7 +50,7 @@ def test_one_iteration_by_hand_masked():
     # V: num = [1.5 + 9, 3] = [10.5, 3], den = [2.25 + 9, 2.25]      -> V1 = [14/15, 4/3]
     # predictions on observed entries: 1.4, 2, 2.8 -> loss = (0.4² + 0 + 0.2²) / 2 = 0.1
     R = np.array([[1.0, 2.0], [3.0, np.nan]])
-    U, V, losses = multiplicative_updates(R, 1, n_iter=1, init=(np.ones((2, 1)), np.ones((2, 1))))
+    U, V, losses = multiplicative_updates(R, 1, n_epochs=1, init=(np.ones((2, 1)), np.ones((2, 1))))
     np.testing.assert_allclose(U, [[1.5], [3.0]], rtol=1e-15)
     np.testing.assert_allclose(V, [[14 / 15], [4 / 3]], rtol=1e-15)
     np.testing.assert_allclose(losses, [0.1], rtol=1e-14)
@@ -89,7 +89,7 @@ def test_iterations_match_entrywise_formula():
     W = rng.uniform(size=R.shape) < 0.7
     W[:, 0] = W[0, :] = True  # every denominator > 0 so the plain formula applies
     U, V = rng.uniform(0.1, 1, (4, 3)), rng.uniform(0.1, 1, (5, 3))
-    U_fit, V_fit, losses = multiplicative_updates(R, 3, observed=W, n_iter=3, init=(U, V))
+    U_fit, V_fit, losses = multiplicative_updates(R, 3, observed=W, n_epochs=3, init=(U, V))
     for t in range(3):
         U, V, loss = _one_iteration_with_loops(R, W, U, V)
         np.testing.assert_allclose(losses[t], loss, rtol=1e-12)
@@ -120,7 +120,7 @@ def test_exact_rank_k_matrix_is_fitted():
     rng = np.random.RandomState(0)
     A, B = rng.uniform(0, 1, (6, 2)), rng.uniform(0, 1, (5, 2))
     R = A @ B.T
-    U, V, losses = multiplicative_updates(R, 2, n_iter=300, random_state=0)
+    U, V, losses = multiplicative_updates(R, 2, n_epochs=300, random_state=0)
     assert losses[-1] < 1e-20 * masked_loss(R, np.ones(R.shape, bool), 0 * A, B)
     np.testing.assert_allclose(U @ V.T, R, atol=1e-10)
     assert_non_increasing(losses, R)
@@ -128,9 +128,9 @@ def test_exact_rank_k_matrix_is_fitted():
 
 def test_observed_all_true_equals_unmasked():
     R = np.random.RandomState(2).uniform(0, 5, (5, 4))
-    plain = multiplicative_updates(R, 2, n_iter=20, random_state=3)
+    plain = multiplicative_updates(R, 2, n_epochs=20, random_state=3)
     masked = multiplicative_updates(
-        R, 2, observed=np.ones(R.shape, bool), n_iter=20, random_state=3
+        R, 2, observed=np.ones(R.shape, bool), n_epochs=20, random_state=3
     )
     for a, b in zip(plain, masked, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -140,11 +140,11 @@ def test_nan_is_the_same_as_observed_false():
     rng = np.random.RandomState(4)
     R = rng.uniform(0, 5, (5, 6))
     observed = rng.uniform(size=R.shape) < 0.6
-    with_mask = multiplicative_updates(R, 2, observed=observed, n_iter=20, random_state=1)
+    with_mask = multiplicative_updates(R, 2, observed=observed, n_epochs=20, random_state=1)
     R_nan = np.where(observed, R, np.nan)
-    with_nan = multiplicative_updates(R_nan, 2, n_iter=20, random_state=1)
+    with_nan = multiplicative_updates(R_nan, 2, n_epochs=20, random_state=1)
     # NaN and observed=False combine by AND
-    both = multiplicative_updates(R_nan, 2, observed=observed | True, n_iter=20, random_state=1)
+    both = multiplicative_updates(R_nan, 2, observed=observed | True, n_epochs=20, random_state=1)
     for a, b, c in zip(with_mask, with_nan, both, strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
@@ -157,9 +157,11 @@ def test_source_text_example_and_its_unrated_movie():
     # over the users who rated it, and there are none. The loss does not depend
     # on V[2] at all, so it keeps its initial value, bit for bit: the "predicted"
     # ratings of movie 3 are just U @ V0[2], an artefact of the random start.
-    U0, V0, _ = multiplicative_updates(SOURCE_R, 2, observed=SOURCE_R > 0, n_iter=0, random_state=0)
+    U0, V0, _ = multiplicative_updates(
+        SOURCE_R, 2, observed=SOURCE_R > 0, n_epochs=0, random_state=0
+    )
     U, V, losses = multiplicative_updates(
-        SOURCE_R, 2, observed=SOURCE_R > 0, n_iter=500, random_state=0
+        SOURCE_R, 2, observed=SOURCE_R > 0, n_epochs=500, random_state=0
     )
     assert np.isfinite(U).all() and np.isfinite(V).all() and (U >= 0).all() and (V >= 0).all()
     np.testing.assert_array_equal(V[2], V0[2])
@@ -177,8 +179,8 @@ def test_zero_rows_and_unobserved_users_stay_finite():
     observed = np.ones(R.shape, dtype=bool)
     observed[3] = False  # user 3 rated nothing
     observed[:, 2] = False  # item 2 rated by nobody
-    U0, V0, _ = multiplicative_updates(R, 3, observed=observed, n_iter=0, random_state=2)
-    U, V, losses = multiplicative_updates(R, 3, observed=observed, n_iter=50, random_state=2)
+    U0, V0, _ = multiplicative_updates(R, 3, observed=observed, n_epochs=0, random_state=2)
+    U, V, losses = multiplicative_updates(R, 3, observed=observed, n_epochs=50, random_state=2)
     assert np.isfinite(U).all() and np.isfinite(V).all() and np.isfinite(losses).all()
     np.testing.assert_array_equal(U[1], 0.0)  # numerator 0, denominator > 0
     np.testing.assert_array_equal(U[3], U0[3])  # 0/0: kept
@@ -188,29 +190,29 @@ def test_zero_rows_and_unobserved_users_stay_finite():
 
 def test_all_observed_ratings_zero():
     R = np.zeros((3, 2))
-    U, V, losses = multiplicative_updates(R, 2, n_iter=5, random_state=0)
+    U, V, losses = multiplicative_updates(R, 2, n_epochs=5, random_state=0)
     np.testing.assert_array_equal(U, 0.0)  # the random start is scaled by mean(R) = 0
     np.testing.assert_array_equal(V, 0.0)
     np.testing.assert_array_equal(losses, 0.0)
 
 
-def test_initialization_and_n_iter_zero():
+def test_initialization_and_n_epochs_zero():
     R = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]])
-    U, V, losses = multiplicative_updates(R, 2, n_iter=0, random_state=9)
+    U, V, losses = multiplicative_updates(R, 2, n_epochs=0, random_state=9)
     scale = np.sqrt(np.nanmean(R) / 2)
     rng = np.random.RandomState(9)
     np.testing.assert_array_equal(U, scale * rng.uniform(0, 1, (2, 2)))
     np.testing.assert_array_equal(V, scale * rng.uniform(0, 1, (3, 2)))
     assert losses.shape == (0,)
     # a RandomState instance works like its seed
-    U2, V2, _ = multiplicative_updates(R, 2, n_iter=0, random_state=np.random.RandomState(9))
+    U2, V2, _ = multiplicative_updates(R, 2, n_epochs=0, random_state=np.random.RandomState(9))
     np.testing.assert_array_equal(U, U2)
     np.testing.assert_array_equal(V, V2)
     # init is copied, never modified in place
     U0, V0 = np.ones((2, 2)), np.ones((3, 2))
-    U, V, _ = multiplicative_updates(R, 2, n_iter=0, init=(U0, V0))
+    U, V, _ = multiplicative_updates(R, 2, n_epochs=0, init=(U0, V0))
     assert U is not U0 and V is not V0
-    multiplicative_updates(R, 2, n_iter=3, init=(U0, V0))
+    multiplicative_updates(R, 2, n_epochs=3, init=(U0, V0))
     np.testing.assert_array_equal(U0, 1.0)
     np.testing.assert_array_equal(V0, 1.0)
 
@@ -225,7 +227,7 @@ def test_eps_keeps_fixed_points_but_denominator_only_eps_does_not():
     shrunk = A * (R @ B) / (A @ B.T @ B + eps)
     assert masked_loss(R, W, shrunk, B) > 1e-16
     # (num + eps) / (den + eps) is a shorter gradient step: (A, B) stays put
-    U, V, losses = multiplicative_updates(R, 2, n_iter=5, init=(A, B), eps=eps)
+    U, V, losses = multiplicative_updates(R, 2, n_epochs=5, init=(A, B), eps=eps)
     np.testing.assert_allclose(U, A, rtol=1e-14)
     np.testing.assert_allclose(V, B, rtol=1e-14)
     assert losses.max() < 1e-28
@@ -233,8 +235,8 @@ def test_eps_keeps_fixed_points_but_denominator_only_eps_does_not():
 
 def test_eps_still_converges():
     R = np.random.RandomState(8).uniform(0, 5, (6, 5))
-    _, _, plain = multiplicative_updates(R, 2, n_iter=100, random_state=0)
-    _, _, damped = multiplicative_updates(R, 2, n_iter=100, random_state=0, eps=1e-3)
+    _, _, plain = multiplicative_updates(R, 2, n_epochs=100, random_state=0)
+    _, _, damped = multiplicative_updates(R, 2, n_epochs=100, random_state=0, eps=1e-3)
     assert_non_increasing(damped, R)
     assert damped[-1] == pytest.approx(plain[-1], rel=1e-2)
 
@@ -265,9 +267,9 @@ settings_ = settings(max_examples=60, deadline=None)
 )
 def test_factors_nonnegative_finite_and_loss_never_increases(problem, k, seed, eps):
     R, observed = problem
-    U0, V0, _ = multiplicative_updates(R, k, observed=observed, n_iter=0, random_state=seed)
+    U0, V0, _ = multiplicative_updates(R, k, observed=observed, n_epochs=0, random_state=seed)
     U, V, losses = multiplicative_updates(
-        R, k, observed=observed, n_iter=25, random_state=seed, eps=eps
+        R, k, observed=observed, n_epochs=25, random_state=seed, eps=eps
     )
     assert U.shape == (R.shape[0], k) and V.shape == (R.shape[1], k) and losses.shape == (25,)
     for X in (U, V, losses):
@@ -281,13 +283,15 @@ def test_factors_nonnegative_finite_and_loss_never_increases(problem, k, seed, e
 @given(problem=problems(), k=st.integers(1, 3), seed=st.integers(0, 2**32 - 1), data=st.data())
 def test_unobserved_values_change_nothing_and_seed_is_reproducible(problem, k, seed, data):
     R, observed = problem
-    fit = multiplicative_updates(R, k, observed=observed, n_iter=10, random_state=seed)
-    again = multiplicative_updates(R, k, observed=observed, n_iter=10, random_state=seed)
+    fit = multiplicative_updates(R, k, observed=observed, n_epochs=10, random_state=seed)
+    again = multiplicative_updates(R, k, observed=observed, n_epochs=10, random_state=seed)
     noise = data.draw(arrays(np.float64, R.shape, elements=st.floats(0, 100)))
     other = multiplicative_updates(
-        np.where(observed, R, noise), k, observed=observed, n_iter=10, random_state=seed
+        np.where(observed, R, noise), k, observed=observed, n_epochs=10, random_state=seed
     )
-    as_nan = multiplicative_updates(np.where(observed, R, np.nan), k, n_iter=10, random_state=seed)
+    as_nan = multiplicative_updates(
+        np.where(observed, R, np.nan), k, n_epochs=10, random_state=seed
+    )
     for a, b, c, d in zip(fit, again, other, as_nan, strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
@@ -314,8 +318,8 @@ R_OK = np.array([[1.0, 2.0], [3.0, 4.0]])
         ({"observed": np.ones((2, 3), bool)}, ValueError, r"shape \(2, 3\) but R has shape"),
         ({"n_factors": 0}, ValueError, "n_factors must be >= 1"),
         ({"n_factors": 1.5}, TypeError, "n_factors must be an integer"),
-        ({"n_iter": -1}, ValueError, "n_iter must be >= 0"),
-        ({"n_iter": 2.0}, TypeError, "n_iter must be an integer"),
+        ({"n_epochs": -1}, ValueError, "n_epochs must be >= 0"),
+        ({"n_epochs": 2.0}, TypeError, "n_epochs must be an integer"),
         ({"random_state": "seed"}, TypeError, "random_state must be"),
         ({"random_state": np.random.default_rng(0)}, TypeError, "random_state must be"),
         ({"init": np.ones((2, 2))}, TypeError, r"pair \(U0, V0\)"),

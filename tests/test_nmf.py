@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from surprise import NMF as SurpriseNMF
 from surprise import Dataset, Reader
 
+from nmf_teach._factor_model import NotFittedError
 from nmf_teach.nmf import NMF
 
 
@@ -199,8 +200,26 @@ def test_rating_scale_that_excludes_ratings_is_refused():
 
 
 def test_predicting_before_fit_is_refused():
-    with pytest.raises(ValueError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         NMF().predict(1, 2)
+
+
+@pytest.mark.parametrize("biased", [False, True])
+def test_no_random_state_uses_numpys_global_random_state_like_surprise(biased):
+    """random_state=None draws from np.random's global state: seeding it reproduces Surprise."""
+    df = random_ratings(2)
+    params = dict(n_factors=3, n_epochs=10, biased=biased)
+    np.random.seed(0)
+    ours = NMF(**params).fit(df, rating_scale=(0.5, 5))
+    np.random.seed(0)
+    theirs = surprise_fit(df, (0.5, 5), **params)
+    np.testing.assert_allclose(ours.pu_, theirs.pu, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.qi_, theirs.qi, rtol=0, atol=1e-9)
+    np.random.seed(0)
+    again = NMF(**params).fit(df, rating_scale=(0.5, 5))
+    np.testing.assert_array_equal(again.pu_, ours.pu_)
+    unseeded = NMF(**params).fit(df, rating_scale=(0.5, 5))  # the global state moved on
+    assert not np.array_equal(unseeded.pu_, ours.pu_)
 
 
 NMF_KERNELS = ["_dots", "_bias_sgd", "_sums", "_multiplicative_step"]

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import yaml
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    tomllib = pytest.importorskip("tomli")
+else:  # Python 3.10: the test extra installs tomli
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,3 +163,60 @@ def test_the_package_runs_without_compilation():
     for name, model in compiled.items():
         expected = model.fit(df).predict_frame(df)
         np.testing.assert_allclose(uncompiled[name], expected, rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_execute_notebooks_runs_the_kernel_of_this_python():
+    """tools/execute_notebooks.py must not pick up another environment's "python3" kernelspec."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import execute_notebooks
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    manager = execute_notebooks.CurrentPythonKernelManager(kernel_name="python3")
+    assert manager.kernel_spec.argv[0] == sys.executable
+
+
+def test_license_covers_the_shipped_movielens_data(pyproject):
+    """The package ships MovieLens (non-commercial terms): its license says so, names the file."""
+    project = pyproject["project"]
+    assert project["license"] == "MIT AND LicenseRef-MovieLens"
+    assert "nmf_teach/data/ml-latest-small/README.txt" in project["license-files"]
+    for name in project["license-files"]:
+        assert (ROOT / name).is_file(), name
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["nmf_teach"]
+    assert "data/ml-latest-small/*" in shipped  # the data the LicenseRef is about
+
+
+def test_both_installs_pin_the_surprise_version_the_parity_tests_compare_with(pyproject, conda_env):
+    test_extra = dict(_split(r) for r in pyproject["project"]["optional-dependencies"]["test"])
+    assert test_extra["scikit-surprise"] == "==1.1.5"
+    assert _conda_packages(conda_env)["scikit-surprise"].lstrip("=") == "1.1.5"
+
+
+def test_version_comes_from_the_package_metadata(pyproject):
+    import nmf_teach
+
+    assert nmf_teach.__version__ == pyproject["project"]["version"]
+
+
+def test_constraints_pin_every_dependency_within_its_bounds(pyproject):
+    """constraints.txt (make install) must pin each requirement of pyproject.toml to an allowed
+    version: adding or re-bounding a dependency without `make constraints` fails here."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    python = next(line.split()[-1] for line in lines if re.match(r"# Python \d", line))
+    pins = {}
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_normalize(name)] = Version(version)
+    project = pyproject["project"]
+    for text in project["dependencies"] + project["optional-dependencies"]["test"]:
+        requirement = Requirement(text)
+        if requirement.marker and not requirement.marker.evaluate({"python_version": python}):
+            continue  # not needed on the Python the pins are for
+        name = _normalize(requirement.name)
+        assert name in pins, f"{name} is not in constraints.txt: run make constraints"
+        assert pins[name] in requirement.specifier, f"{name}=={pins[name]} violates {text}"

@@ -66,6 +66,15 @@ def test_top_n_ranks_by_score(model):
 def test_top_n_excludes_seen_items(model, train):
     result = top_n(model, "ann", n=10, seen=train)
     assert result["item"].tolist() == [10, 40, 50]  # 30 and 20 were rated by ann
+    swapped = top_n(model, "ann", n=10, seen=train[["rating", "item", "user"]])
+    assert swapped["item"].tolist() == [10, 40, 50]  # columns found by name
+
+
+def test_seen_is_keyword_only(model, train):
+    with pytest.raises(TypeError):
+        top_n(model, "ann", 10, train)
+    with pytest.raises(TypeError):
+        top_n_all(model, ["ann"], 10, train)
 
 
 def test_top_n_breaks_ties_by_item_order(model):
@@ -115,7 +124,7 @@ def test_top_n_rejects_nan_scores(model):
 
 
 def test_top_n_all_matches_top_n(model, train):
-    lists = top_n_all(model, ["cy", "ann", "bob", "ann"], 2, train)
+    lists = top_n_all(model, ["cy", "ann", "bob", "ann"], 2, seen=train)
     assert list(lists) == ["cy", "ann", "bob"]
     for user, items in lists.items():
         assert items == top_n(model, user, n=2, seen=train)["item"].tolist()
