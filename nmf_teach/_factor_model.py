@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
@@ -208,9 +209,9 @@ class FactorModel(BaseEstimator):
             est += self.bu_[u] if u is not None else 0.0
             est += self.bi_[i] if i is not None else 0.0
             if u is not None and i is not None:
-                est += float(np.dot(self.qi_[i], self.pu_[u]))
+                est += _dot(self.pu_[u], self.qi_[i])
         elif u is not None and i is not None:
-            est = float(np.dot(self.qi_[i], self.pu_[u]))
+            est = _dot(self.pu_[u], self.qi_[i])
         else:
             est, impossible = self.global_mean_, True
         lo, hi = self.rating_scale_
@@ -257,7 +258,7 @@ class FactorModel(BaseEstimator):
         i = item_lookup.get_indexer(data.iloc[:, i_col].to_numpy())
         known_u, known_i = u >= 0, i >= 0
         both = known_u & known_i
-        dots = np.einsum("rf,rf->r", self.pu_[u[both]], self.qi_[i[both]])
+        dots = _pair_scores(self.pu_, self.qi_, u[both], i[both])
         est = np.full(len(data), self.global_mean_)
         if self.biased:
             est[known_u] += self.bu_[u[known_u]]
@@ -269,6 +270,31 @@ class FactorModel(BaseEstimator):
             return est
         lo, hi = self.rating_scale_
         return np.clip(est, lo, hi)
+
+
+@njit(cache=True)
+def _dot(p: np.ndarray, q: np.ndarray) -> float:
+    """``p . q``, the factors one by one in order (Surprise's order)."""
+    total = 0.0
+    for f in range(len(p)):
+        total += p[f] * q[f]
+    return total
+
+
+@njit(cache=True, parallel=True)
+def _pair_scores(P: np.ndarray, Q: np.ndarray, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """``out[t] = P[users[t]] . Q[items[t]]``, shape ``(len(users),)``, without gathering rows.
+
+    Scoring a million pairs this way needs no ``(n_pairs, k)`` copy of the factors.
+    """
+    out = np.zeros(len(users))
+    for t in prange(len(users)):
+        u, i = users[t], items[t]
+        total = 0.0
+        for f in range(P.shape[1]):
+            total += P[u, f] * Q[i, f]
+        out[t] = total
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:

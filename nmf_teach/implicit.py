@@ -85,7 +85,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from ._factor_model import FactorModel
+from ._factor_model import FactorModel, _pair_scores  # noqa: F401 (_pair_scores: tests)
 from ._validation import check_factor_model_params, check_positive_int, check_ratings_frame
 
 __all__ = [
@@ -215,20 +215,6 @@ def _row_losses(
                 pred += x[f] * Y[j, f]
             total += conf[t] * (1.0 - pred) ** 2 - col_zero_weight[j] * pred * pred
         out[r] = total
-    return out
-
-
-@njit(cache=True, parallel=True)
-def _pair_scores(P: np.ndarray, Q: np.ndarray, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-    """``out[t] = P[users[t]] . Q[items[t]]``, shape ``(len(users),)``, without gathering rows."""
-    n, k = len(users), P.shape[1]
-    out = np.zeros(n)
-    for t in prange(n):
-        u, i = users[t], items[t]
-        total = 0.0
-        for f in range(k):
-            total += P[u, f] * Q[i, f]
-        out[t] = total
     return out
 
 
@@ -448,26 +434,6 @@ class ImplicitNMF(FactorModel):
         self.global_mean_ = 0.0
         self.rating_scale_ = (0.0, np.inf)
         return self
-
-    def predict_frame(self, data: pd.DataFrame) -> np.ndarray:
-        """Score every row of ``data`` (user, item first); shape ``(len(data),)``.
-
-        ``p_u . q_i`` for a known user and item, ``global_mean_`` (0.0) otherwise;
-        the same as ``FactorModel.predict_frame`` (the base class),
-        computed pair by pair by a compiled loop instead of gathering a
-        ``(len(data), k)`` copy of the factor rows (``top_n_all`` scores about a
-        million pairs per call).
-        """
-        self._check_fitted()
-        if not isinstance(data, pd.DataFrame) or data.shape[1] < 2:
-            raise ValueError("data must be a DataFrame whose first two columns are user, item")
-        u = pd.Index(self.user_ids_).get_indexer(data.iloc[:, 0].to_numpy())
-        i = pd.Index(self.item_ids_).get_indexer(data.iloc[:, 1].to_numpy())
-        both = (u >= 0) & (i >= 0)
-        est = np.full(len(data), self.global_mean_)
-        est[both] = _pair_scores(self.pu_, self.qi_, u[both], i[both])
-        lo, hi = self.rating_scale_
-        return np.clip(est, lo, hi)
 
 
 # --------------------------------------------------------------------------
