@@ -153,16 +153,23 @@ def _multiplicative_step(
 ) -> None:
     """In place: ``f <- f * num / (den + n_ratings * reg * f)``, rows in parallel.
 
-    A factor that is 0 stays 0 (Surprise never updates it). A zero denominator
-    (possible when ``reg = 0``, or in the biased model, whose estimates can be
-    negative) leaves the factor unchanged instead of producing NaN or inf.
+    ``num`` and ``den`` have shape ``(n_parts, n_rows, k)``: the sums arrive in
+    parts (one per chunk of users for the items, a single part for the users)
+    and are added up here. A factor that is 0 stays 0 (Surprise never updates
+    it). A zero denominator (possible when ``reg = 0``, or in the biased model,
+    whose estimates can be negative) leaves the factor unchanged instead of
+    producing NaN or inf.
     """
     for row in prange(factors.shape[0]):
         for f in range(factors.shape[1]):
             if factors[row, f] != 0.0:
-                denominator = den[row, f] + counts[row] * reg * factors[row, f]
+                numerator, denominator = 0.0, 0.0
+                for part in range(num.shape[0]):
+                    numerator += num[part, row, f]
+                    denominator += den[part, row, f]
+                denominator += counts[row] * reg * factors[row, f]
                 if denominator != 0.0:
-                    factors[row, f] *= num[row, f] / denominator
+                    factors[row, f] *= numerator / denominator
 
 
 class NMF(FactorModel):
@@ -331,7 +338,5 @@ class NMF(FactorModel):
             index.chunk_ptr, index.user_ptr, index.items, index.ratings, est,
             pu, qi, user_num, user_den, item_num, item_den,
         )  # fmt: skip
-        _multiplicative_step(pu, user_num, user_den, index.user_counts, self.reg_pu)
-        _multiplicative_step(
-            qi, item_num.sum(axis=0), item_den.sum(axis=0), index.item_counts, self.reg_qi
-        )
+        _multiplicative_step(pu, user_num[None], user_den[None], index.user_counts, self.reg_pu)
+        _multiplicative_step(qi, item_num, item_den, index.item_counts, self.reg_qi)
