@@ -129,7 +129,7 @@ def _sums(
     ``user_num[u] = sum_i r_ui q_i``, ``user_den[u] = sum_i est_ui q_i``, and each
     chunk ``c`` of users adds its share of ``sum_u r_ui p_u`` and
     ``sum_u est_ui p_u`` into ``item_num[c, i]`` and ``item_den[c, i]``
-    (shape ``(N_CHUNKS, n_items, k)``): the caller adds the chunks up.
+    (shape ``(N_CHUNKS, n_items, k)``); ``_multiplicative_step`` adds the chunks up.
     """
     k = pu.shape[1]
     for c in prange(len(chunk_ptr) - 1):
