@@ -738,35 +738,10 @@ def fetch_movielens_32m(
 ) -> pd.DataFrame:
     """Download (once) and load the MovieLens 32M ratings (32,000,204 of them).
 
-    Like :func:`fetch_movielens_25m`, for ``ml-32m.zip`` (about 240 MB) and its
-    member ``ml-32m/ratings.csv``; the default hash is ``"md5:"`` +
-    :data:`ML_32M_MD5` and the default address :data:`ML_32M_URL`.
-
-    Parameters
-    ----------
-    data_home : str or path-like, optional
-        Cache folder; default ``NMF_TEACH_DATA`` or ``pooch.os_cache("nmf_teach")``.
-    url : str, optional
-        Download address; default :data:`ML_32M_URL` (GroupLens).
-    known_hash : str, optional
-        Expected hash as pooch accepts it; default ``"md5:"`` + :data:`ML_32M_MD5`.
-    progressbar : bool, default True
-        Show a tqdm progress bar while downloading.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``user``, ``item`` (int64), ``rating`` (float64, 0.5 to 5) and
-        ``timestamp`` (int64), in file order.
-
-    Raises
-    ------
-    ValueError
-        If the download does not match ``known_hash`` or lacks
-        ``ml-32m/ratings.csv``; nothing from the failed call is left in the cache.
-
-    Notes
-    -----
+    Exactly :func:`fetch_movielens_25m` (same parameters, columns and errors)
+    for ``ml-32m.zip`` (about 240 MB) and its member ``ml-32m/ratings.csv``:
+    the default address is :data:`ML_32M_URL` and the default hash
+    ``"md5:"`` + :data:`ML_32M_MD5`, the checksum GroupLens publishes.
     MovieLens 32M may not be redistributed; cite Harper & Konstan (2015) and
     read its license at https://files.grouplens.org/datasets/movielens/ml-32m-README.html.
     """
