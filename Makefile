@@ -60,8 +60,11 @@ constraints:
 
 install: $(STAMP)
 
+# Opens at the repository root (notebooks/, nmf_teach/ and benchmarks/ all
+# browsable). Jupyter refuses to run as root unless told: containers,
+# Codespaces and many VMs run as root, so say it when we are.
 course: $(STAMP)
-	$(BIN)/jupyter lab notebooks/ $(JUPYTER_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS)
 
 # Non-GUI matplotlib for tests. Not plain "Agg": the notebook kernels inherit
 # this variable, and under Agg plt.show() emits no output, so notebooks saved

@@ -220,3 +220,22 @@ def test_constraints_pin_every_dependency_within_its_bounds(pyproject):
         name = _normalize(requirement.name)
         assert name in pins, f"{name} is not in constraints.txt: run make constraints"
         assert pins[name] in requirement.specifier, f"{name}=={pins[name]} violates {text}"
+
+
+def test_solution_cells_are_folded_in_jupyterlab_too():
+    """A code cell the website hides (tag hide-cell / hide-input) is also folded in JupyterLab."""
+    open_cells = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for number, cell in enumerate(cells):
+            tags = cell.get("metadata", {}).get("tags", [])
+            hidden = cell.get("metadata", {}).get("jupyter", {})
+            if cell["cell_type"] == "code" and ("hide-cell" in tags or "hide-input" in tags):
+                if not hidden.get("source_hidden") or (
+                    "hide-cell" in tags and not hidden.get("outputs_hidden")
+                ):
+                    open_cells.append(f"{path.name} cell {number}")
+    assert not open_cells, (
+        "set metadata.jupyter.source_hidden (and outputs_hidden for hide-cell) on: "
+        + ", ".join(open_cells)
+    )
