@@ -85,8 +85,19 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Regenerates every file in benchmarks/results, each by its own script (about an
+# hour on 2 cores, most of it scale.py); each CSV records the machine, the library
+# versions and the commit it came from (benchmarks/_provenance.py). Notebooks show
+# timings from these files in cells that nbval does not compare (nbval-ignore-output).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/openmp_wait.py
+	$(BIN)/python benchmarks/tuning_log.py
+	$(BIN)/python benchmarks/tuning_curves.py
+	$(BIN)/python benchmarks/implicit_topn.py --tune
+	$(BIN)/python benchmarks/implicit_topn.py
+	$(BIN)/python benchmarks/spark_convergence.py
+	$(BIN)/python benchmarks/scale.py
 
 # Every page is re-read (--all), so every warning is reported on every run and
 # docstring changes reach the API page; any warning fails the build (nit-picky

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _provenance import write_csv
 from surprise import NMF as SurpriseNMF
 from surprise import SVD, Dataset, Reader
 
@@ -139,12 +140,12 @@ def main() -> None:
                 }
             )
     table = pd.DataFrame(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    table.to_csv(RESULTS / "fit_times.csv", index=False)
+    write_csv(table, RESULTS / "fit_times.csv")
 
     first = first_call_seconds()
-    pd.DataFrame({"what": list(first), "seconds": list(first.values())}).to_csv(
-        RESULTS / "first_call.csv", index=False
+    write_csv(
+        pd.DataFrame({"what": list(first), "seconds": list(first.values())}),
+        RESULTS / "first_call.csv",
     )
 
     print(f"MovieLens small: {len(ratings)} ratings, {args.repeats} alternating repeats")

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _provenance import write_csv
 from tqdm import tqdm
 
 from nmf_teach import NMF, datasets, metrics
@@ -139,7 +140,7 @@ def tune() -> None:
     ]
     run("around the best", [{**best, **change} for change in changes])
     table = pd.DataFrame(rows)
-    table.to_csv(RESULTS / "implicit_tuning.csv", index=False, float_format="%.6g")
+    write_csv(table, RESULTS / "implicit_tuning.csv", float_format="%.6g")
     winner = table.loc[table["stage"] != "baseline"].sort_values("precision").iloc[-1]
     print("best on validation:", winner["params"], round(winner["precision"], 4))
     chosen = {**IMPLICIT_TUNED_PARAMS, "random_state": 0}
@@ -185,7 +186,7 @@ def compare(seeds: list[int]) -> None:
             rows.append(row)
             print(f"seed {seed} {name:26s} P@10 {row['precision']:.4f} nDCG@10 {row['ndcg']:.4f}")
     table = pd.DataFrame(rows)
-    table.to_csv(RESULTS / "implicit_topn.csv", index=False, float_format="%.6g")
+    write_csv(table, RESULTS / "implicit_topn.csv", float_format="%.6g")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from _provenance import write_csv
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -82,8 +83,7 @@ def main() -> None:
             if busy is not None:
                 busy.kill()
     table = pd.DataFrame(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    table.to_csv(RESULTS / "openmp_wait.csv", index=False)
+    write_csv(table, RESULTS / "openmp_wait.csv")
     print(table.round(3).to_string(index=False))
 
 

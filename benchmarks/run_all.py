@@ -18,7 +18,7 @@ mean RMSE, MAE and fit time per method (a Surprise fit time here includes buildi
 its trainset from the fold's DataFrame; the speed-ups are measured by
 ``bench_fit.py``), writes one row per method and fold to
 ``benchmarks/results/cv_results.csv`` and, unless ``--skip-full-data``, runs
-``benchmarks/bench_fit.py`` (fit time on all 100,836 ratings, 3 repeats).
+``benchmarks/bench_fit.py`` (fit time on all 100,836 ratings, 7 repeats).
 
     python benchmarks/run_all.py [--skip-full-data]        # or: make bench
 """
@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _provenance import write_csv
 from surprise import NMF as SurpriseNMF
 from surprise import SVD, BaselineOnly, Dataset, Reader
 from tqdm import tqdm
@@ -128,13 +129,13 @@ def main() -> None:
     ratings = load_movielens_small()[["user", "item", "rating"]]
     results = run_cv(ratings)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    results.round({"fit_seconds": 4}).to_csv(RESULTS, index=False)  # errors at full precision
+    write_csv(results.round({"fit_seconds": 4}), RESULTS)  # errors at full precision
     report(results)
     print(f"\nper-fold results written to {RESULTS.relative_to(HERE.parent)}")
 
     if not args.skip_full_data:
-        print("\nfull-data fit time (benchmarks/bench_fit.py --repeats 3):", flush=True)
-        subprocess.run([sys.executable, str(HERE / "bench_fit.py"), "--repeats", "3"], check=True)
+        print("\nfull-data fit time (benchmarks/bench_fit.py):", flush=True)
+        subprocess.run([sys.executable, str(HERE / "bench_fit.py")], check=True)
 
 
 if __name__ == "__main__":

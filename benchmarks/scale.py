@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _provenance import write_csv
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = [1_000_000, 5_000_000, 20_000_000]
@@ -237,7 +238,7 @@ def main() -> None:
     columns += ["rmse"]
     table = table.reindex(columns=columns)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.output, index=False)
+    write_csv(table, args.output)
     plot(table, args.output.with_suffix(".png"))
     print(table.round(3).to_string(index=False))
     print(f"written: {args.output} and {args.output.with_suffix('.png')}")

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _provenance import write_csv
 
 from nmf_teach import NMF
 from nmf_teach.datasets import load_movielens_small
@@ -98,7 +99,7 @@ def main() -> None:
     stop_session(spark)
 
     RESULTS.parent.mkdir(exist_ok=True)
-    pd.DataFrame(records).to_csv(RESULTS, index=False, float_format="%.6f")
+    write_csv(pd.DataFrame(records), RESULTS, float_format="%.6f")
     print(f"wrote {RESULTS}")
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _provenance import write_csv
 from tqdm import tqdm
 
 from nmf_teach import NMF
@@ -74,17 +75,15 @@ def main() -> None:
                 {
                     "model": model,
                     "curve": curve,
-                    "value": value,
+                    "value": float(value),  # a number in every row: biased is 0 or 1
                     "fold": fold,
                     "train_rmse": rmse(train["rating"], fitted.predict_frame(train)),
                     "test_rmse": rmse(test["rating"], fitted.predict_frame(test)),
                 }
             )
     table = pd.DataFrame(rows)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(OUT, index=False)
-    by_setting = table.assign(value=table["value"].astype(str))  # keep True apart from 1
-    means = by_setting.groupby(["model", "curve", "value"], sort=False)[["train_rmse", "test_rmse"]]
+    write_csv(table, OUT)
+    means = table.groupby(["model", "curve", "value"], sort=False)[["train_rmse", "test_rmse"]]
     print(means.mean().round(4).to_string())
     print(f"\nwritten to {OUT.relative_to(OUT.parents[2])}")
     assert np.isfinite(table[["train_rmse", "test_rmse"]].to_numpy()).all()
