@@ -2,7 +2,8 @@
 
 It appends the same columns to every row: the machine (processor and number of
 cores), the versions of Python and of the libraries the benchmarks use, and the
-git commit of the repository (with ``+dirty`` when files differed from it).
+git commit of the repository (with ``+dirty`` when the code in ``nmf_teach/`` or
+``benchmarks/`` differed from it).
 Timings are only comparable between rows that share these columns.
 """
 
@@ -36,7 +37,8 @@ def _commit() -> str:
         return out.stdout.strip() if out.returncode == 0 else ""
 
     commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "nmf_teach", "benchmarks")
+    code = ["nmf_teach/*.py", "benchmarks/*.py"]  # the code that ran; prose does not count
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", *code)
     return commit + ("+dirty" if dirty else "")
 
 
