@@ -55,7 +55,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._factor_model import FactorModel, PredictionDetails
-from ._ratings_index import N_CHUNKS, RatingsIndex
+from ._ratings_index import RatingsIndex
 from ._validation import check_factor_model_params, check_random_state
 
 __all__ = ["NMF", "PredictionDetails"]
@@ -129,7 +129,7 @@ def _sums(
     ``user_num[u] = sum_i r_ui q_i``, ``user_den[u] = sum_i est_ui q_i``, and each
     chunk ``c`` of users adds its share of ``sum_u r_ui p_u`` and
     ``sum_u est_ui p_u`` into ``item_num[c, i]`` and ``item_den[c, i]``
-    (shape ``(N_CHUNKS, n_items, k)``); ``_multiplicative_step`` adds the chunks up.
+    (shape ``(n_chunks, n_items, k)``); ``_multiplicative_step`` adds the chunks up.
     """
     k = pu.shape[1]
     for c in prange(len(chunk_ptr) - 1):
@@ -299,11 +299,18 @@ class NMF(FactorModel):
         bu = np.zeros(n_users)
         bi = np.zeros(n_items)
 
+        # The biased model's SGD makes its epochs chaotic: a difference in the
+        # last bit of one sum can grow into a different fit. So it adds every item
+        # sum in Surprise's own order, in one chunk (one core); the unbiased
+        # updates damp such differences and use all the chunks.
+        if self.biased:
+            index = index._replace(chunk_ptr=np.array([0, n_users], dtype=np.int64))
+        n_chunks = len(index.chunk_ptr) - 1
         # Work arrays, allocated once: the estimate of every rating, and the
         # per-user / per-item (per chunk of users) numerators and denominators.
         est = np.empty(len(index.ratings))
         user_num, user_den = np.empty_like(pu), np.empty_like(pu)
-        item_num, item_den = (np.empty((N_CHUNKS, *qi.shape)) for _ in range(2))
+        item_num, item_den = (np.empty((n_chunks, *qi.shape)) for _ in range(2))
         for _ in range(self.n_epochs):
             self._epoch(index, pu, qi, bu, bi, est, user_num, user_den, item_num, item_den)
 
