@@ -124,7 +124,9 @@ def main() -> None:
         rows.append(
             {
                 "family": family,
-                "params": json.dumps({**params, "random_state": 0} if family != AVERAGE else {}),
+                "params": json.dumps(
+                    {**params, "random_state": 0} if family != AVERAGE else {}, sort_keys=True
+                ),
                 "split_seed": split_seed,
                 "rmse": round(rmse_, 5),
                 "mae": round(mae_, 5),
