@@ -59,6 +59,10 @@ def provenance() -> dict[str, str]:
 
 def write_csv(frame: pd.DataFrame, path: Path, **to_csv: object) -> None:
     """Write ``frame`` to ``path`` with the provenance columns appended to every row."""
-    stamped = frame.assign(**provenance())
+    columns = provenance()
+    clash = sorted(set(columns) & set(frame.columns))
+    if clash:
+        raise ValueError(f"the results already have provenance column(s) {clash}: rename them")
+    stamped = frame.assign(**columns)
     path.parent.mkdir(parents=True, exist_ok=True)
     stamped.to_csv(path, index=False, **to_csv)

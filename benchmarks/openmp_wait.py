@@ -8,7 +8,7 @@ factor and epoch), so this choice matters. Each setting runs in a fresh
 process (the policy is read when OpenMP starts), on a quiet machine and while
 one busy-looping process keeps a core occupied, as another program would.
 
-Prints and writes ``benchmarks/results/openmp_wait.csv`` (policy, machine,
+Prints and writes ``benchmarks/results/openmp_wait.csv`` (policy, load,
 microseconds per empty parallel loop, seconds per ``NMF()`` and ``tuned_nmf``
 fit on MovieLens small, best of 3).
 
@@ -70,14 +70,14 @@ def measure(policy: str) -> dict:
 
 def main() -> None:
     rows = []
-    for machine in ("quiet", "one core busy"):
+    for load in ("quiet", "one core busy"):
         busy = None
-        if machine == "one core busy":
+        if load == "one core busy":
             busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
             for policy in ("PASSIVE", "ACTIVE"):
                 result = measure(policy)
-                rows.append({"policy": policy, "machine": machine, **result})
+                rows.append({"policy": policy, "load": load, **result})
                 print(rows[-1], flush=True)
         finally:
             if busy is not None:
