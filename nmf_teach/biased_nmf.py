@@ -75,7 +75,6 @@ import numpy as np
 from numba import njit, prange
 
 from ._factor_model import FactorModel
-from ._ratings_index import N_CHUNKS, RatingsIndex
 from ._validation import check_factor_model_params, check_positive_int, check_random_state
 
 __all__ = ["BiasedNMF"]
@@ -199,8 +198,8 @@ class BiasedNMF(FactorModel):
         chunk_ptr, user_ptr, items_r = index.chunk_ptr, index.user_ptr, index.items
         n_u = index.user_counts.astype(np.float64)  # |I_u|
         n_i = index.item_counts.astype(np.float64)  # |U_i|
-        item_sums = np.empty((N_CHUNKS, n_items))  # work space of the per-item sums
-        item_sums_2 = np.empty((N_CHUNKS, n_items))
+        # Work space for the per-chunk item sums (numerators, denominators).
+        item_num, item_den = np.empty((2, len(chunk_ptr) - 1, n_items))
         bu, bi = np.zeros(n_users), np.zeros(n_items)
 
         # The residual e_ui = r_ui - r̂_ui of every rating, updated in place from now on.
@@ -208,7 +207,9 @@ class BiasedNMF(FactorModel):
         # 1. The BaselineOnly biases (items first, as Surprise's baseline_als).
         if self.biased:
             for _ in range(self.bias_epochs):
-                self._refit_item_biases(index, residual, bi, item_sums)
+                _refit_item_biases(
+                    chunk_ptr, user_ptr, items_r, residual, bi, self.reg_bi, n_i, item_num
+                )
                 _refit_user_biases(user_ptr, residual, bu, self.reg_bu)
 
         # 2. Factors, stored one factor per row (k, n) so each column update is contiguous.
@@ -231,9 +232,11 @@ class BiasedNMF(FactorModel):
         for _ in range(self.n_epochs):
             if self.biased:
                 _refit_user_biases(user_ptr, residual, bu, self.reg_bu)
-                self._refit_item_biases(index, residual, bi, item_sums)
+                _refit_item_biases(
+                    chunk_ptr, user_ptr, items_r, residual, bi, self.reg_bi, n_i, item_num
+                )
             _factor_sweep(
-                chunk_ptr, user_ptr, items_r, P, Q, residual, pen_u, pen_i, item_sums, item_sums_2
+                chunk_ptr, user_ptr, items_r, P, Q, residual, pen_u, pen_i, item_num, item_den
             )
             record()
 
@@ -242,14 +245,6 @@ class BiasedNMF(FactorModel):
         self.objective_ = np.array(objective)
         self.train_rmse_ = np.array(train_rmse)
         return self
-
-    def _refit_item_biases(
-        self, index: RatingsIndex, residual: np.ndarray, bi: np.ndarray, work: np.ndarray
-    ) -> None:
-        _refit_item_biases(
-            index.chunk_ptr, index.user_ptr, index.items, residual, bi,
-            self.reg_bi, index.item_counts, work,
-        )  # fmt: skip
 
 
 # --------------------------------------------------------------------------
@@ -301,7 +296,7 @@ def _refit_item_biases(
 ) -> None:
     """``b_i <- sum_u (e_ui + b_i) / (reg_bi + |U_i|)``, the exact minimiser; ``e`` follows.
 
-    ``item_sums`` (``(N_CHUNKS, n_items)``) is work space for the per-chunk sums.
+    ``item_sums`` (``(n_chunks, n_items)``) is work space for the per-chunk sums.
     """
     for c in prange(len(chunk_ptr) - 1):
         item_sums[c] = 0.0
@@ -343,7 +338,7 @@ def _factor_sweep(
 
     ``pen_u = reg_pu |I_u|`` and ``pen_i = reg_qi |U_i|``. The sums of the
     ``q_if`` update are made in the user pass, as soon as ``p_uf`` is known, into
-    ``q_num[c, i]`` and ``q_den[c, i]`` (work space, ``(N_CHUNKS, n_items)``).
+    ``q_num[c, i]`` and ``q_den[c, i]`` (work space, ``(n_chunks, n_items)``).
     Putting factor ``f`` back is left to the first loop of factor ``f + 1``
     (one pass over the ratings fewer), and done for the last factor at the end.
     """

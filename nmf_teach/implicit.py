@@ -85,8 +85,13 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from ._factor_model import FactorModel, _pair_scores  # noqa: F401 (_pair_scores: tests)
-from ._validation import check_factor_model_params, check_positive_int, check_ratings_frame
+from ._factor_model import FactorModel
+from ._validation import (
+    check_factor_model_params,
+    check_positive_int,
+    check_random_state,
+    check_ratings_frame,
+)
 
 __all__ = [
     "IMPLICIT_TUNED_PARAMS",
@@ -403,11 +408,7 @@ class ImplicitNMF(FactorModel):
             i_codes, u_codes, conf_values, n_items, n_users
         )
 
-        rng = (
-            self.random_state
-            if isinstance(self.random_state, np.random.RandomState)
-            else np.random.RandomState(self.random_state)
-        )
+        rng = check_random_state(self.random_state)
         k = int(self.n_factors)
         Q = rng.uniform(0.0, self.init_high, size=(n_items, k))
         P = np.zeros((n_users, k))

@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 
 from nmf_teach import ImplicitNMF, metrics, tuned_implicit_nmf
-from nmf_teach._factor_model import FactorModel
+from nmf_teach._factor_model import FactorModel, _pair_scores
 from nmf_teach.implicit import (
     IMPLICIT_TUNED_PARAMS,
     _gram,
-    _pair_scores,
     _row_losses,
     _update_rows,
     implicit_objective,
