@@ -19,7 +19,7 @@ the first call in a new environment (numba compiles the kernels) against a
 later one (machine code loaded from the cache), each in a fresh process.
 
 Writes ``benchmarks/results/fit_times.csv`` and ``benchmarks/results/first_call.csv``
-(read by notebook 13).
+(read by notebook 14).
 
     python benchmarks/bench_fit.py [--repeats 7]
 """

@@ -13,7 +13,7 @@ Two parts:
   of split 0 are never read). A full grid over ``n_factors``, ``alpha``,
   ``reg`` and ``rating_confidence``, then single changes around its best
   setting. Writes ``results/implicit_tuning.csv``.
-* default: every model of notebook 14 on split seeds 0, 1, 2 -- popularity,
+* default: every model of notebook 15 on split seeds 0, 1, 2 -- popularity,
   item-item cosine, the rating NMF of notebook 12 (``nmf_teach.NMF``, seed 0),
   ``tuned_implicit_nmf(random_state=0)`` and, as a reference that is *not*
   non-negative, EASE (Steck, 2019, "Embarrassingly Shallow Autoencoders for

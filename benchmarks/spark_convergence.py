@@ -13,7 +13,7 @@ random_state=0)`` of MovieLens small):
 
 A pass is one update of every user factor and every item factor. Unknown test
 movies are scored with the training mean, predictions clipped to (0.5, 5).
-Notebook 15 plots the result (and recomputes the 10-iteration ALS point and the
+Notebook 16 plots the result (and recomputes the 10-iteration ALS point and the
 50-epoch point of the updates itself).
 
     python benchmarks/spark_convergence.py      # about 2 minutes on 2 cores

@@ -20,7 +20,7 @@ Indices are int32 (int64 for the pointers): 20 million ratings take
 20M x (4 + 8) bytes = 240 MB here, and nothing of shape ``(n_ratings, k)`` is built.
 
 Used by :class:`nmf_teach.NMF` and :class:`nmf_teach.biased_nmf.BiasedNMF`;
-notebook 13 explains what a compiled loop is.
+notebook 14 explains what a compiled loop is.
 """
 
 from __future__ import annotations

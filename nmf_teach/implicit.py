@@ -13,7 +13,7 @@ with the confidence-weighted squared loss of Hu, Koren & Volinsky (2008,
 non-negative factors and a popularity-aware weight on the zeros (He, Zhang, Kan
 & Chua, 2016, "Fast Matrix Factorization for Online Recommendation with
 Implicit Feedback", SIGIR). Explained and built from scratch in
-``notebooks/14_implicit_feedback.ipynb``.
+``notebooks/15_implicit_feedback.ipynb``.
 
 Objective
 ---------
@@ -276,7 +276,7 @@ class ImplicitNMF(FactorModel):
 
     Minimises the confidence-weighted squared loss of the module docstring by
     projected coordinate descent (numba kernels). Explained in
-    ``notebooks/14_implicit_feedback.ipynb``.
+    ``notebooks/15_implicit_feedback.ipynb``.
 
     Parameters
     ----------
@@ -469,7 +469,7 @@ def tuned_implicit_nmf(random_state: int | np.random.RandomState | None = 0) -> 
     grid was then changed one setting at a time, and the best of all rows
     (here: 20 epochs instead of 10) was kept. The test ratings were not used.
     Every row is in ``benchmarks/results/implicit_tuning.csv``. Explained in
-    ``notebooks/14_implicit_feedback.ipynb``.
+    ``notebooks/15_implicit_feedback.ipynb``.
 
     Examples
     --------

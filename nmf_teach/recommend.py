@@ -391,7 +391,7 @@ def item_cosine_top_n(
 ) -> dict[Hashable, list]:
     """Item-item cosine baseline: recommend the unseen items most similar to the user's items.
 
-    Used in ``notebooks/14_implicit_feedback.ipynb``.
+    Used in ``notebooks/15_implicit_feedback.ipynb``.
 
     Every rating counts as an interaction (stars are ignored). With ``X`` the 0/1
     user-by-item matrix of ``train`` and ``n_i`` the number of users of item
@@ -464,7 +464,7 @@ def top_n_from_scores(
 ) -> dict[Hashable, list]:
     """Top-``n`` lists from a dense score matrix (row = user, column = item).
 
-    Used in ``notebooks/14_implicit_feedback.ipynb`` for models outside the
+    Used in ``notebooks/15_implicit_feedback.ipynb`` for models outside the
     package (scikit-learn's ``NMF``, EASE), whose scores are a matrix rather
     than a ``predict_frame``. Ranks exactly as :func:`top_n_all` does (stable
     sort, seen items left out).

@@ -3,7 +3,7 @@ r"""Non-negative ALS on Apache Spark: a job, a quiet local session and a benchma
 This module is optional: it imports without ``pyspark``, which is imported
 inside the functions that need it (``pip install "nmf_teach[spark]"``; Spark
 also needs Java 17 or newer on the machine). The course explains it in
-``notebooks/15_nmf_on_spark.ipynb``.
+``notebooks/16_nmf_on_spark.ipynb``.
 
 The model
 ---------
