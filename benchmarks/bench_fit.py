@@ -18,7 +18,7 @@ two NMFs' predictions (same model, so it should be ~1e-15), and the cost of
 the first call in a new environment (numba compiles the kernels) against a
 later one (machine code loaded from the cache), each in a fresh process.
 
-Writes ``benchmarks/results/fit_times.csv`` and ``benchmarks/results/first_call.csv``
+Writes ``fit_times.csv`` and ``first_call.csv`` in ``nmf_teach/data/benchmark_results/``
 (read by notebook 14).
 
     python benchmarks/bench_fit.py [--repeats 7]
@@ -44,7 +44,7 @@ from surprise import SVD, Dataset, Reader
 from nmf_teach import NMF, tuned_nmf
 from nmf_teach.datasets import load_movielens_small
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent.parent / "nmf_teach" / "data" / "benchmark_results"
 SCALE = (0.5, 5.0)
 
 # Fits MovieLens small once with each model; run in a fresh process.

@@ -12,12 +12,12 @@ Two parts:
   setting is fitted on the first part and scored on the second (the test rows
   of split 0 are never read). A full grid over ``n_factors``, ``alpha``,
   ``reg`` and ``rating_confidence``, then single changes around its best
-  setting. Writes ``results/implicit_tuning.csv``.
+  setting. Writes ``nmf_teach/data/benchmark_results/implicit_tuning.csv``.
 * default: every model of notebook 15 on split seeds 0, 1, 2 -- popularity,
   item-item cosine, the rating NMF of notebook 12 (``nmf_teach.NMF``, seed 0),
   ``tuned_implicit_nmf(random_state=0)`` and, as a reference that is *not*
   non-negative, EASE (Steck, 2019, "Embarrassingly Shallow Autoencoders for
-  Sparse Data", WWW; penalty 500). Writes ``results/implicit_topn.csv``.
+  Sparse Data", WWW; penalty 500). Writes ``nmf_teach/data/benchmark_results/implicit_topn.csv``.
 
 Run from the repository root::
 
@@ -43,7 +43,7 @@ from nmf_teach.implicit import IMPLICIT_TUNED_PARAMS, ImplicitNMF, tuned_implici
 from nmf_teach.model_selection import train_test_split
 from nmf_teach.recommend import catalogue_coverage, item_cosine_top_n, popularity_top_n, top_n_all
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent.parent / "nmf_teach" / "data" / "benchmark_results"
 K = 10
 THRESHOLD = 4.0
 VALIDATION_SEED = 100

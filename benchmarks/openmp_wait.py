@@ -8,7 +8,7 @@ factor and epoch), so this choice matters. Each setting runs in a fresh
 process (the policy is read when OpenMP starts), on a quiet machine and while
 one busy-looping process keeps a core occupied, as another program would.
 
-Prints and writes ``benchmarks/results/openmp_wait.csv`` (policy, load,
+Prints and writes ``nmf_teach/data/benchmark_results/openmp_wait.csv`` (policy, load,
 microseconds per empty parallel loop, seconds per ``NMF()`` and ``tuned_nmf``
 fit on MovieLens small, best of 3).
 
@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 from _provenance import write_csv
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent.parent / "nmf_teach" / "data" / "benchmark_results"
 
 MEASURE = """
 import json, time

@@ -17,7 +17,7 @@ rows (Surprise models through their own ``predict``). The script prints a table 
 mean RMSE, MAE and fit time per method (a Surprise fit time here includes building
 its trainset from the fold's DataFrame; the speed-ups are measured by
 ``bench_fit.py``), writes one row per method and fold to
-``benchmarks/results/cv_results.csv`` and, unless ``--skip-full-data``, runs
+``nmf_teach/data/benchmark_results/cv_results.csv`` and, unless ``--skip-full-data``, runs
 ``benchmarks/bench_fit.py`` (fit time on all 100,836 ratings, 7 repeats).
 
     python benchmarks/run_all.py [--skip-full-data]        # or: make bench
@@ -45,7 +45,7 @@ from nmf_teach.model_selection import KFold
 from nmf_teach.tuned import tuned_nmf
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "cv_results.csv"
+RESULTS = HERE.parent / "nmf_teach" / "data" / "benchmark_results" / "cv_results.csv"
 SCALE = (0.5, 5.0)
 
 

@@ -27,7 +27,7 @@ its own setting:
 More libraries plug in through ``FITTERS`` (a function that takes the train
 and test frames and returns seconds and RMSE).
 
-Writes ``benchmarks/results/scale.csv`` and ``benchmarks/results/scale.png``
+Writes ``scale.csv`` and ``scale.png`` in ``nmf_teach/data/benchmark_results/``
 (log-log: seconds and memory against ratings).
 
     python benchmarks/scale.py [--sizes 1000000 5000000 20000000] [--libraries ...]
@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from _provenance import write_csv
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent.parent / "nmf_teach" / "data" / "benchmark_results"
 SIZES = [1_000_000, 5_000_000, 20_000_000]
 SURPRISE_MAX = 5_000_000
 N_FACTORS, N_EPOCHS = 15, 10

@@ -18,7 +18,7 @@ Notebook 16 plots the result (and recomputes the 10-iteration ALS point and the
 
     python benchmarks/spark_convergence.py      # about 2 minutes on 2 cores
 
-Writes ``results/spark_convergence.csv`` (``method, passes, objective,
+Writes ``nmf_teach/data/benchmark_results/spark_convergence.csv`` (``method, passes, objective,
 train_rmse, test_rmse``).
 """
 
@@ -45,7 +45,13 @@ from nmf_teach.spark import (
     to_pandas,
 )
 
-RESULTS = Path(__file__).resolve().parent / "results" / "spark_convergence.csv"
+RESULTS = (
+    Path(__file__).resolve().parent.parent
+    / "nmf_teach"
+    / "data"
+    / "benchmark_results"
+    / "spark_convergence.csv"
+)
 RANK, REG, SCALE = 50, 0.1, (0.5, 5.0)
 ALS_PASSES = range(1, 11)
 MU_PASSES = [1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200]

@@ -14,7 +14,7 @@ Curves (column ``curve``): ``n_factors``, ``reg`` (``reg_pu = reg_qi``),
 and ``biased`` (biases off / on). Training RMSE is measured on the training
 fold with the same clipped predictions as the test RMSE.
 
-Writes ``benchmarks/results/tuning_curves.csv`` with columns
+Writes ``nmf_teach/data/benchmark_results/tuning_curves.csv`` with columns
 ``model, curve, value, fold, train_rmse, test_rmse``. Takes about 10 minutes on
 2 quiet cores (most of it the ``BiasedNMF`` fits with 100 to 200 factors).
 
@@ -37,7 +37,13 @@ from nmf_teach.metrics import rmse
 from nmf_teach.model_selection import KFold
 from nmf_teach.tuned import TUNED_PARAMS
 
-OUT = Path(__file__).resolve().parent / "results" / "tuning_curves.csv"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "nmf_teach"
+    / "data"
+    / "benchmark_results"
+    / "tuning_curves.csv"
+)
 SCALE = (0.5, 5.0)
 
 # (model name, curve, values): one setting changed from the model's base settings.

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the table of tries reads best one per line)
-"""Recompute every row of ``results/tuning_log.csv``: the record of the settings
+"""Recompute every row of ``nmf_teach/data/benchmark_results/tuning_log.csv``: the record of the settings
 tried while tuning :func:`nmf_teach.tuned.tuned_nmf`.
 
 Each try is listed below (model family, parameters, split, note). For split 0
@@ -35,7 +35,13 @@ from nmf_teach.metrics import mae, rmse
 from nmf_teach.model_selection import KFold, train_test_split
 
 SCALE = (0.5, 5.0)
-OUTPUT = Path(__file__).resolve().parent / "results" / "tuning_log.csv"
+OUTPUT = (
+    Path(__file__).resolve().parent.parent
+    / "nmf_teach"
+    / "data"
+    / "benchmark_results"
+    / "tuning_log.csv"
+)
 NESTED = "nested check: one 80/20 split of fold 1's training ratings (not a 5-fold mean)"
 AVERAGE = "average of 3 BiasedNMF (seeds 0..2)"
 

@@ -62,11 +62,13 @@ __all__ = [
     "ML_32M_URL",
     "SURPRISE_EXAMPLE_RATING_SCALE",
     "action_romance_factors",
+    "benchmark_result_names",
     "fetch_movielens_100k",
     "fetch_movielens_1m",
     "fetch_movielens_25m",
     "fetch_movielens_32m",
     "genre_matrix",
+    "load_benchmark_results",
     "load_movielens_small",
     "load_movielens_small_movies",
     "movielens_small_path",
@@ -108,6 +110,7 @@ ML_25M_MD5 = "6b51fb2759a8657d3bfcbfc42b592ada"
 ML_32M_MD5 = "d472be332d4daa821edc399621853b57"
 
 _DATA_DIR = Path(__file__).resolve().parent / "data" / "ml-latest-small"
+_BENCHMARK_DIR = Path(__file__).resolve().parent / "data" / "benchmark_results"
 _RATING_COLUMNS = ["user", "item", "rating", "timestamp"]
 _RATING_DTYPES = {"user": "int64", "item": "int64", "rating": "float64", "timestamp": "int64"}
 _NO_GENRES = "(no genres listed)"
@@ -297,6 +300,47 @@ def surprise_example_ratings() -> pd.DataFrame:
             "rating": pd.array([4.5, 3.0, 5.0, 2.5], dtype="float64"),
         }
     )
+
+
+# --------------------------------------------------------------------------- #
+# Benchmark results (shipped)
+# --------------------------------------------------------------------------- #
+def benchmark_result_names() -> list[str]:
+    """Names of the shipped benchmark result tables, for :func:`load_benchmark_results`."""
+    return sorted(path.stem for path in _BENCHMARK_DIR.glob("*.csv"))
+
+
+def load_benchmark_results(name: str) -> pd.DataFrame:
+    """One table written by a script in the repository's ``benchmarks/`` folder.
+
+    Some measurements take far longer than a notebook may run (timings against
+    Surprise, cross-validation of every model, fits of 20 million ratings), so a
+    benchmark script writes them to ``nmf_teach/data/benchmark_results/NAME.csv``
+    and notebooks 09, 10, 14, 15 and 16 read them from there. The files ship
+    inside the package, so the notebooks also run outside the repository. Each row
+    records the machine, library versions and commit that produced it.
+
+    Parameters
+    ----------
+    name : str
+        Table name without ``.csv``, e.g. ``"fit_times"``; see
+        :func:`benchmark_result_names`.
+
+    Examples
+    --------
+    >>> "fit_times" in benchmark_result_names()
+    True
+    >>> load_benchmark_results("fit_times").empty
+    False
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string such as 'fit_times', not {type(name).__name__}")
+    path = _BENCHMARK_DIR / f"{name.removesuffix('.csv')}.csv"
+    if not path.is_file():
+        raise ValueError(
+            f"no benchmark result named {name!r}; the shipped tables are {benchmark_result_names()}"
+        )
+    return pd.read_csv(path)
 
 
 # --------------------------------------------------------------------------- #

@@ -443,7 +443,7 @@ class ImplicitNMF(FactorModel):
 
 #: The settings :func:`tuned_implicit_nmf` uses (all but ``random_state``),
 #: chosen on a validation split of the *training* ratings only (see
-#: ``benchmarks/implicit_topn.py`` and ``benchmarks/results/implicit_tuning.csv``).
+#: ``benchmarks/implicit_topn.py`` and ``nmf_teach/data/benchmark_results/implicit_tuning.csv``).
 IMPLICIT_TUNED_PARAMS: dict[str, float | int | bool] = {
     "n_factors": 100,
     "n_epochs": 20,
@@ -468,7 +468,7 @@ def tuned_implicit_nmf(random_state: int | np.random.RandomState | None = 0) -> 
     on that validation part (relevant: rated >= 4); the best setting of the
     grid was then changed one setting at a time, and the best of all rows
     (here: 20 epochs instead of 10) was kept. The test ratings were not used.
-    Every row is in ``benchmarks/results/implicit_tuning.csv``. Explained in
+    Every row is in ``nmf_teach/data/benchmark_results/implicit_tuning.csv``. Explained in
     ``notebooks/15_implicit_feedback.ipynb``.
 
     Examples

@@ -18,9 +18,9 @@ How the settings were chosen
   nested CV), so the reported error is slightly optimistic. To check that they
   are not fitted to those folds, the final model was re-run on a second split,
   ``KFold(5, random_state=1)``; both numbers are in
-  ``benchmarks/results/tuning_log.csv`` (column ``split_seed``).
+  ``nmf_teach/data/benchmark_results/tuning_log.csv`` (column ``split_seed``).
 * **Grid** (one setting changed at a time around the final one; every try,
-  with its 5-fold mean RMSE, is in ``benchmarks/results/tuning_log.csv``):
+  with its 5-fold mean RMSE, is in ``nmf_teach/data/benchmark_results/tuning_log.csv``):
   ``n_factors`` in {20, 50, 100, 200}; ``reg_pu = reg_qi`` in
   {0.05, 0.065, 0.08, 0.1}; ``n_epochs`` in {10, 20, 40}; ``init_high`` in
   {0.01, 0.1, 0.5}; bias penalties ``(reg_bu, reg_bi)`` in

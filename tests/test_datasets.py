@@ -477,3 +477,26 @@ def test_default_data_home(monkeypatch, tmp_path):
     monkeypatch.setenv("NMF_TEACH_DATA", str(tmp_path))
     assert datasets._data_home(None) == tmp_path
     assert datasets._data_home(tmp_path / "x") == tmp_path / "x"
+
+
+def test_every_benchmark_table_a_notebook_reads_is_shipped():
+    """The notebooks read benchmark tables through the package (they run outside the repo)."""
+    import json
+    import re
+    from pathlib import Path
+
+    names = set()
+    for path in Path(__file__).resolve().parent.parent.glob("notebooks/*.ipynb"):
+        for cell in json.loads(path.read_text())["cells"]:
+            names |= set(re.findall(r'load_benchmark_results\("(\w+)"\)', "".join(cell["source"])))
+    assert names, "no notebook reads a benchmark table"
+    assert names <= set(datasets.benchmark_result_names())
+    for name in names:
+        assert not datasets.load_benchmark_results(name).empty
+
+
+def test_unknown_benchmark_table_names_the_shipped_ones():
+    with pytest.raises(ValueError, match="fit_times"):
+        datasets.load_benchmark_results("fit_time")
+    with pytest.raises(TypeError, match="string"):
+        datasets.load_benchmark_results(3)

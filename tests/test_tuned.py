@@ -38,7 +38,7 @@ def test_tuned_nmf_returns_an_unfitted_biased_nmf():
 
 
 def test_tuned_settings_are_biased_nmf_defaults():
-    """benchmarks/results/tuning_log.csv reports the tuned model as BiasedNMF's defaults
+    """The shipped benchmark table tuning_log.csv reports the tuned model as BiasedNMF's defaults
     (its first row: params {"random_state": 0}); the two must not drift apart."""
     defaults = BiasedNMF().get_params()
     assert {name: defaults[name] for name in TUNED_PARAMS} == TUNED_PARAMS
