@@ -34,6 +34,7 @@ help:
 	@echo "make format     ruff format + ruff check --fix"
 	@echo "make bench      run the benchmarks (benchmarks/run_all.py)"
 	@echo "make book       build the website into book/_build/html"
+	@echo "make slides     build a reveal.js deck per notebook into book/_build/slides (needs npm)"
 	@echo "make clean      remove build outputs and caches (distclean: also $(VENV))"
 	@echo "make constraints  re-pin constraints.txt to the newest versions pyproject.toml allows"
 
@@ -117,3 +118,14 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# Lecture slides: one reveal.js deck per notebook, book/_build/slides/NN_name.slides.html,
+# viewable offline (reveal.js pinned by tools/slides/package-lock.json and installed
+# with `npm ci`, so npm is needed; MathJax from sphinx-mathjax-offline). The slide
+# types in the notebooks must be what tools/slide_metadata.py computes: after editing
+# a notebook, run `$(BIN)/python tools/slide_metadata.py` and commit the result.
+.PHONY: slides
+slides: $(STAMP)
+	$(BIN)/python tools/slide_metadata.py --check
+	$(BIN)/python tools/build_slides.py --out book/_build/slides
+	@echo "Slides: book/_build/slides/<notebook>.slides.html"
