@@ -15,6 +15,8 @@ model before ``fit`` raises :class:`NotFittedError`.
 from __future__ import annotations
 
 import inspect
+import warnings
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +67,13 @@ class FactorModel(BaseEstimator):
     (n_items, k), ``bu_`` (n_users,), ``bi_`` (n_items,), ``global_mean_``,
     ``rating_scale_``, ``n_ratings_`` (the number of training ratings), and
     through :meth:`_set_ids` ``user_ids_``, ``item_ids_``, ``user_index_``,
-    ``item_index_``.
+    ``item_index_``. Models fitted through :meth:`_index_ratings` (``NMF``,
+    ``BiasedNMF``) also set ``item_rating_counts_`` (n_items,), the number of
+    training ratings of each item, which ``recommend.top_n(..., min_ratings=...)`` reads.
+
+    A fitted model pickles like any Python object (``pickle.dump(model, file)``)
+    and predicts exactly the same after ``pickle.load`` (``tests/test_factor_model.py``;
+    ``notebooks/13_nmf_on_your_own_data.ipynb`` saves and loads one).
     """
 
     biased: bool
@@ -162,6 +170,7 @@ class FactorModel(BaseEstimator):
         self._set_ids(user_ids, item_ids)
         self.rating_scale_ = (float(lo), float(hi))
         self.n_ratings_ = len(ratings)
+        self.item_rating_counts_ = index.item_counts.copy()
         return index, ratings
 
     def _set_ids(self, user_ids: Any, item_ids: Any) -> None:
@@ -170,6 +179,7 @@ class FactorModel(BaseEstimator):
         self.item_ids_ = np.asarray(item_ids, dtype=object)
         self.user_index_ = {uid: row for row, uid in enumerate(self.user_ids_)}
         self.item_index_ = {iid: row for row, iid in enumerate(self.item_ids_)}
+        self.__dict__.pop("_warned_unknown_ids", None)  # a new fit warns afresh
         self._id_lookup()  # build the pd.Index look-ups now, once per fit
 
     def _id_lookup(self) -> tuple[pd.Index, pd.Index]:
@@ -199,9 +209,12 @@ class FactorModel(BaseEstimator):
         predict and returns the global mean with ``was_impossible=True``; the
         biased model returns ``mu`` plus the biases it knows (``mu + b_i`` for a
         new user, ``mu`` if both are new), as ``surprise.BaselineOnly`` does.
-        The estimate is clipped to ``rating_scale_``.
+        The estimate is clipped to ``rating_scale_``. Raises ``TypeError`` if
+        ``uid`` or ``iid`` is not one id (e.g. a list: use :meth:`predict_frame`).
         """
         self._check_fitted()
+        _check_one_id(uid, "uid", "user")
+        _check_one_id(iid, "iid", "item")
         u, i = self.user_index_.get(uid), self.item_index_.get(iid)
         impossible = False
         if self.biased:
@@ -217,14 +230,57 @@ class FactorModel(BaseEstimator):
         lo, hi = self.rating_scale_
         return PredictionDetails(uid, iid, r_ui, float(max(lo, min(hi, est))), impossible)
 
-    def predict(self, uid: Any, iid: Any) -> float:
+    def predict(self, uid: Any, iid: Any, *, strict: bool = False) -> float:
         """Predicted rating of user ``uid`` for item ``iid`` (raw ids), a float.
 
         ``predict_details(uid, iid).est``: same formula, fallbacks and clipping
         as :meth:`predict_frame`, computed for one pair (a dictionary look-up
         and one dot product), one at a time exactly as Surprise does.
+
+        A user or item the model was not fitted on has no factors, so the
+        prediction falls back to the global mean (plus the biases the model
+        knows, if biased). That is rarely what a caller meant (a typo, an id of
+        the wrong type, a new user): the first time this model meets such an id,
+        ``predict`` warns (``UserWarning`` naming the id and the fallback);
+        ``strict=True`` raises ``ValueError`` instead.
+
+        Raises
+        ------
+        TypeError
+            If ``uid`` or ``iid`` is not one id (a list or an array: use
+            :meth:`predict_frame` for many pairs).
+        ValueError
+            With ``strict=True``, if ``uid`` or ``iid`` is unknown to the model.
         """
-        return self.predict_details(uid, iid).est
+        details = self.predict_details(uid, iid)
+        looked_up = (("user", uid, self.user_index_), ("item", iid, self.item_index_))
+        unknown = [(kind, raw) for kind, raw, index in looked_up if raw not in index]
+        if unknown:
+            names = " and ".join(f"{kind} {raw!r}" for kind, raw in unknown)
+            fallback = (
+                "the global mean plus the biases the model knows"
+                if self.biased
+                else "the global mean"
+            )
+            if strict:
+                raise ValueError(
+                    f"unknown {names}: not in the model's training data, so the model has no "
+                    f"factors for it (cold start). Check the id and its type (the model's user "
+                    f"ids look like {list(self.user_ids_[:3])!r}, item ids like "
+                    f"{list(self.item_ids_[:3])!r}), or drop strict=True to get {fallback}"
+                )
+            warned = self.__dict__.setdefault("_warned_unknown_ids", set())
+            fresh = [pair for pair in unknown if pair not in warned]
+            if fresh:
+                warned.update(fresh)
+                warnings.warn(
+                    f"unknown {names}: not in the model's training data, so predict returns "
+                    f"{fallback} ({details.est:.3f}); pass strict=True to raise instead "
+                    f"(this model warns once per unknown id)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        return details.est
 
     def predict_frame(
         self, data: pd.DataFrame, *, clip: bool = True, columns: Any = None
@@ -238,6 +294,8 @@ class FactorModel(BaseEstimator):
         Known user and item: ``p_u . q_i`` (plus ``mu + b_u + b_i`` if biased).
         An unknown user or item: the unbiased model returns the global mean; the
         biased one returns ``mu`` plus the biases it knows (as Surprise does).
+        Unlike :meth:`predict`, this does not warn: a test set routinely holds
+        users or items the training set lacks.
         With ``clip=True`` (default) every estimate is clipped to ``rating_scale_``;
         ``clip=False`` returns the model's formula as is (e.g. to average models
         before clipping).
@@ -295,6 +353,15 @@ def _pair_scores(P: np.ndarray, Q: np.ndarray, users: np.ndarray, items: np.ndar
             total += P[u, f] * Q[i, f]
         out[t] = total
     return out
+
+
+def _check_one_id(value: Any, name: str, kind: str) -> None:
+    """Raise ``TypeError`` if ``value`` cannot be one raw id (a list, an array, ...)."""
+    if not isinstance(value, Hashable) or isinstance(value, np.ndarray):
+        raise TypeError(
+            f"{name} must be one {kind} id, got a {type(value).__name__}; to predict many "
+            f"(user, item) pairs, put them in a DataFrame and call predict_frame(df)"
+        )
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -18,8 +18,9 @@ How Surprise splits ``n`` ratings (and so how we do):
 3. train/test split: the first ``n - ceil(test_size * n)`` shuffled rows train,
    the rest test.
 
-Used in ``notebooks/08_movielens_small.ipynb`` (split) and
-``notebooks/09_against_the_baselines.ipynb`` (the 5 folds every method is compared on).
+Used in ``notebooks/08_movielens_small.ipynb`` (split),
+``notebooks/09_against_the_baselines.ipynb`` (the 5 folds every method is compared on) and
+``notebooks/13_nmf_on_your_own_data.ipynb`` (tuning with :func:`cross_validate`).
 """
 
 from __future__ import annotations
@@ -243,8 +244,10 @@ def cross_validate(
 ) -> pd.DataFrame:
     """Fit a fresh copy of ``model`` on each training fold and score it on the test fold.
 
-    Used in ``notebooks/09_against_the_baselines.ipynb`` and
-    ``notebooks/10_making_nmf_competitive.ipynb``.
+    Used in ``notebooks/13_nmf_on_your_own_data.ipynb``, which tunes the number
+    of factors and the penalty with it over a small grid. (Notebooks 09 and 10
+    read the scores of ``benchmarks/run_all.py`` and ``benchmarks/tuning_log.py``,
+    which cut the same folds with :class:`KFold` and fit one model per fold.)
 
     For each fold: ``fold_model = sklearn.base.clone(model)`` (an unfitted copy
     with the same parameters, as scikit-learn's and Surprise's ``cross_validate``
@@ -274,7 +277,9 @@ def cross_validate(
         Passed to every ``fit``. ``None`` uses ``(min, max)`` of the ratings in
         the *whole* ``data``, so all folds share one scale (as one Surprise ``Reader``).
     progress : bool, default True
-        Show a tqdm progress bar over the folds.
+        Show a tqdm progress bar over the folds (on stderr). The bar prints
+        timings, which change from run to run: pass ``False`` in a notebook
+        whose outputs are compared (nbval), as notebook 13 does.
 
     Returns
     -------

@@ -2,7 +2,12 @@
 
 A rating model predicts a score for every (user, item) pair; to *recommend*, we
 score all the items a user has not rated yet and keep the ``n`` best
-(:func:`top_n` for one user, :func:`top_n_all` for many). Users the model never
+(:func:`top_n` for one user, :func:`top_n_all` for many). The ranking uses the
+model's **unclipped** score: clipped to the rating scale, every item predicted
+at the top of the scale or above would tie (on MovieLens, user 1 of notebook 12
+has hundreds of unseen movies predicted at 5 stars or more), and the list would
+be decided by the order of the candidates. ``min_ratings`` leaves out items
+with few training ratings, whose scores rest on little data. Users the model never
 saw (cold start) have no factors, so they get an error pointing to the
 non-personalised baseline :func:`popularity_top_n`. :func:`catalogue_coverage`
 measures how much of the catalogue the recommendations use at all.
@@ -10,12 +15,16 @@ measures how much of the catalogue the recommendations use at all.
 The model needs ``user_ids_`` and ``item_ids_`` (arrays of the raw ids it was
 fitted on) and ``predict_frame(df) -> np.ndarray`` scoring the (user, item)
 pairs in the first two columns of ``df`` -- e.g. a fitted ``nmf_teach.NMF``.
+If ``predict_frame`` takes ``clip`` (every ``nmf_teach`` model does), it is
+called with ``clip=False``; ``min_ratings`` needs ``item_rating_counts_``
+(set by ``NMF`` and ``BiasedNMF``).
 
 Used in ``notebooks/12_recommending.ipynb``.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -71,30 +80,65 @@ def _check_known_users(model: Any, users: list) -> None:
         )
 
 
-def _candidate_items(model: Any, items: Iterable[Hashable] | None) -> np.ndarray:
-    """The items to score: ``items`` if given (checked), else ``model.item_ids_``."""
+def _one_user(user: Any) -> Hashable:
+    """``user`` if it can be one user id; ``TypeError`` for a list, an array, ..."""
+    if not isinstance(user, Hashable) or isinstance(user, np.ndarray):
+        raise TypeError(
+            f"user must be one user id, got a {type(user).__name__}; for several users "
+            f"call top_n_all(model, users)"
+        )
+    return user
+
+
+def _candidate_items(
+    model: Any, items: Iterable[Hashable] | None, min_ratings: int | None = None
+) -> np.ndarray:
+    """The items to score: ``items`` if given (checked), else ``model.item_ids_``.
+
+    With ``min_ratings``, only those with at least that many training ratings
+    (``model.item_rating_counts_``) are kept.
+    """
     known = getattr(model, "item_ids_", None)
     if known is None:
         raise TypeError("model has no item_ids_: fit it first")
     if items is None:
-        return np.asarray(known)
-    if isinstance(items, (str, bytes)):
-        raise TypeError("items must be a list of item ids, not a single string")
-    candidates = pd.Index(list(items))
-    if len(candidates) == 0:
-        raise ValueError("items is empty: pass at least one candidate item, or None for all")
-    if candidates.has_duplicates:
-        raise ValueError(
-            f"items repeats {candidates[candidates.duplicated()][0]!r}; pass each "
-            f"candidate once (e.g. pd.unique(items))"
+        candidates = np.asarray(known)
+    else:
+        if isinstance(items, (str, bytes)):
+            raise TypeError("items must be a list of item ids, not a single string")
+        index = pd.Index(list(items))
+        if len(index) == 0:
+            raise ValueError("items is empty: pass at least one candidate item, or None for all")
+        if index.has_duplicates:
+            raise ValueError(
+                f"items repeats {index[index.duplicated()][0]!r}; pass each "
+                f"candidate once (e.g. pd.unique(items))"
+            )
+        unknown = index[~index.isin(known)]
+        if len(unknown):
+            raise ValueError(
+                f"unknown item(s) {list(unknown[:5])!r}: the model was not fitted on them, so "
+                f"it cannot score them; restrict items to model.item_ids_"
+            )
+        candidates = index.to_numpy()
+    if min_ratings is None:
+        return candidates
+    min_ratings = check_positive_int(min_ratings, "min_ratings")
+    counts = getattr(model, "item_rating_counts_", None)
+    if counts is None:
+        raise TypeError(
+            f"{type(model).__name__} has no item_rating_counts_ (the number of training "
+            f"ratings of each item), so min_ratings cannot be applied; choose the "
+            f"candidates yourself and pass them as items=..."
         )
-    unknown = candidates[~candidates.isin(known)]
-    if len(unknown):
+    rows = pd.Index(np.asarray(known)).get_indexer(candidates)
+    kept = candidates[np.asarray(counts)[rows] >= min_ratings]
+    if len(kept) == 0:
         raise ValueError(
-            f"unknown item(s) {list(unknown[:5])!r}: the model was not fitted on them, so it "
-            f"cannot score them; restrict items to model.item_ids_"
+            f"no candidate item has at least min_ratings={min_ratings} training ratings "
+            f"(the most any has is {int(np.asarray(counts)[rows].max())}); lower min_ratings"
         )
-    return candidates.to_numpy()
+    return kept
 
 
 def _seen_frame(seen: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -121,15 +165,28 @@ def _seen_frame(seen: pd.DataFrame | None) -> pd.DataFrame | None:
 # --------------------------------------------------------------------------
 
 
+def _takes_clip(model: Any) -> bool:
+    """True if ``model.predict_frame`` has a ``clip`` parameter (every nmf_teach model)."""
+    try:
+        return "clip" in inspect.signature(model.predict_frame).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
+
+
 def _score_block(model: Any, users: list, items: np.ndarray) -> np.ndarray:
-    """Predicted scores, shape (len(users), len(items)), from one ``predict_frame`` call."""
+    """Unclipped scores, shape (len(users), len(items)), from one ``predict_frame`` call.
+
+    ``predict_frame(pairs, clip=False)`` if the model takes ``clip``, else
+    ``predict_frame(pairs)``.
+    """
     pairs = pd.DataFrame(
         {
             "user": pd.Index(users).repeat(len(items)).to_numpy(),
             "item": np.tile(items, len(users)),
         }
     )
-    scores = np.asarray(model.predict_frame(pairs), dtype=np.float64)
+    options = {"clip": False} if _takes_clip(model) else {}
+    scores = np.asarray(model.predict_frame(pairs, **options), dtype=np.float64)
     if scores.shape != (len(pairs),):
         raise ValueError(
             f"model.predict_frame returned shape {scores.shape} for {len(pairs)} pairs; "
@@ -179,17 +236,26 @@ def top_n(
     *,
     seen: pd.DataFrame | None = None,
     items: Iterable[Hashable] | None = None,
+    min_ratings: int | None = None,
 ) -> pd.DataFrame:
-    """The ``n`` items with the highest predicted score for one user.
+    """The ``n`` items with the highest unclipped score for one user.
 
-    Used in ``notebooks/12_recommending.ipynb``.
+    Used in ``notebooks/12_recommending.ipynb`` and
+    ``notebooks/13_nmf_on_your_own_data.ipynb``.
+
+    Items are ranked by the model's **unclipped** score, ``predict_frame(pairs,
+    clip=False)``: for ``nmf_teach.NMF`` that is ``p_u . q_i`` (plus
+    ``mu + b_u + b_i`` if biased), which can exceed the top of the rating scale.
+    Clipped scores would tie at the top of the scale, and the list would be
+    decided by the order of the candidates, not by the model.
 
     Parameters
     ----------
     model : fitted model
-        Has ``user_ids_``, ``item_ids_`` and ``predict_frame(df) -> np.ndarray``.
+        Has ``user_ids_``, ``item_ids_`` and ``predict_frame(df) -> np.ndarray``
+        (called with ``clip=False`` if it takes ``clip``).
     user : hashable
-        Raw user id, as in the training data.
+        One raw user id, as in the training data.
     n : int >= 1, default 10
         Length of the list (shorter if fewer candidates remain).
     seen : pd.DataFrame or None
@@ -197,27 +263,44 @@ def top_n(
         the items ``user`` rated there are not recommended again.
     items : sequence of item ids or None
         Candidate items (default: all of ``model.item_ids_``).
+    min_ratings : int >= 1 or None, default None
+        Only candidates with at least this many training ratings
+        (``model.item_rating_counts_``) are recommended. Scores of items rated
+        by one or two users rest on almost no data, and they are often the
+        highest (notebook 12).
 
     Returns
     -------
-    pd.DataFrame, shape (<= n, 2)
-        Columns ``item`` and ``score``, best first (index 0, 1, ...). Ties keep
-        the order of the candidate items.
+    pd.DataFrame, shape (<= n, 3)
+        Best first (index 0, 1, ...), columns ``item``; ``score``, the unclipped
+        score the list is ranked by; and ``predicted_rating``, that score clipped
+        to ``model.rating_scale_`` (what ``model.predict(user, item)`` returns;
+        equal to ``score`` if the model has no ``rating_scale_``). Equal scores
+        keep the order of the candidate items.
 
     Raises
     ------
+    TypeError
+        If ``user`` is not one id (a list: use :func:`top_n_all`), or
+        ``min_ratings`` is given for a model without ``item_rating_counts_``.
     ValueError
         If ``user`` is unknown to the model (cold start: use
-        :func:`popularity_top_n`), ``n < 1``, or ``items`` is empty, repeats an
-        item or contains items unknown to the model.
+        :func:`popularity_top_n`, or fold the user in with
+        :func:`nmf_teach.fold_in.fold_in`), ``n < 1``, ``items`` is empty,
+        repeats an item or contains items unknown to the model, or no candidate
+        has ``min_ratings`` ratings.
     """
     n = check_positive_int(n, "n")
-    users = _user_list([user])
+    users = [_one_user(user)]
     _check_known_users(model, users)
-    candidates = _candidate_items(model, items)
+    candidates = _candidate_items(model, items, min_ratings)
     scores = _score_block(model, users, candidates)
     best = _rank(scores, _seen_mask(users, candidates, _seen_frame(seen)), n)[0]
-    return pd.DataFrame({"item": candidates[best], "score": scores[0, best]})
+    score = scores[0, best]
+    lo, hi = getattr(model, "rating_scale_", (-np.inf, np.inf))
+    return pd.DataFrame(
+        {"item": candidates[best], "score": score, "predicted_rating": np.clip(score, lo, hi)}
+    )
 
 
 def top_n_all(
@@ -227,13 +310,16 @@ def top_n_all(
     *,
     seen: pd.DataFrame | None = None,
     items: Iterable[Hashable] | None = None,
+    min_ratings: int | None = None,
 ) -> dict[Hashable, list]:
     """Top-``n`` item lists for many users at once (same lists as :func:`top_n`).
 
-    Used in ``notebooks/12_recommending.ipynb``.
+    Used in ``notebooks/12_recommending.ipynb`` and
+    ``notebooks/15_implicit_feedback.ipynb``.
 
-    Scores whole blocks of users with one ``predict_frame`` call each (about a
-    million (user, item) pairs per block), then ranks each row.
+    Scores whole blocks of users with one ``predict_frame(..., clip=False)``
+    call each (about a million (user, item) pairs per block), then ranks each
+    row by the unclipped score, as :func:`top_n` does.
 
     Parameters
     ----------
@@ -247,6 +333,8 @@ def top_n_all(
         Ratings (user, item first) whose items are excluded for their user.
     items : sequence of item ids or None
         Candidate items (default: all of ``model.item_ids_``).
+    min_ratings : int >= 1 or None, default None
+        Only candidates with at least this many training ratings are recommended.
 
     Returns
     -------
@@ -262,7 +350,7 @@ def top_n_all(
     n = check_positive_int(n, "n")
     users = _user_list(users)
     _check_known_users(model, users)
-    candidates = _candidate_items(model, items)
+    candidates = _candidate_items(model, items, min_ratings)
     seen = _seen_frame(seen)
     users_per_batch = max(1, _MAX_PAIRS_PER_BATCH // len(candidates))
     recommendations: dict[Hashable, list] = {}

@@ -5,13 +5,16 @@ prediction (predict, predict_details, predict_frame with and without clipping)
 and the not-fitted error, for NMF, biased NMF and BiasedNMF alike.
 """
 
+import pickle
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from helpers import random_ratings
 from sklearn.base import clone
 
-from nmf_teach import NMF
+from nmf_teach import NMF, tuned_implicit_nmf, tuned_nmf
 from nmf_teach._factor_model import NotFittedError, PredictionDetails
 from nmf_teach._validation import find_columns
 from nmf_teach.biased_nmf import BiasedNMF
@@ -166,3 +169,79 @@ def test_notebooks_show_the_one_line_repr_not_an_html_diagram(model):
 def test_a_bad_random_state_is_a_type_error_naming_the_choices(model, bad):
     with pytest.raises(TypeError, match="random_state must be None"):
         model.set_params(random_state=bad).fit(random_ratings(11))
+
+
+# ------------------------------------------------- unknown ids, wrong types, pickling
+
+
+def test_predict_warns_once_per_unknown_id(model):
+    ratings = random_ratings(3)
+    model.fit(ratings)
+    item = ratings["item"].iloc[0]
+    with pytest.warns(UserWarning, match=r"unknown user 'nobody'.*global mean"):
+        est = model.predict("nobody", item)
+    assert est == model.predict_details("nobody", item).est
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a second warning for the same id would raise
+        assert model.predict("nobody", item) == est
+    with pytest.warns(UserWarning, match=r"unknown item 'no film'"):
+        model.predict(ratings["user"].iloc[0], "no film")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(ratings["user"].iloc[0], item)  # known ids: no warning
+        model.predict_frame(pd.DataFrame({"user": ["nobody"], "item": [item]}))
+
+
+def test_predict_strict_raises_on_an_unknown_id(model):
+    ratings = random_ratings(3)
+    model.fit(ratings)
+    with pytest.raises(ValueError, match=r"unknown user 'nobody'.*strict=True"):
+        model.predict("nobody", ratings["item"].iloc[0], strict=True)
+    with pytest.raises(ValueError, match=r"unknown user 'x' and item 'y'"):
+        model.predict("x", "y", strict=True)
+    row = ratings.iloc[0]
+    assert model.predict(row["user"], row["item"], strict=True) == model.predict(
+        row["user"], row["item"]
+    )
+
+
+@pytest.mark.parametrize("bad", [["u1", "u2"], np.array(["u1"]), {"u1"}])
+def test_a_list_where_one_id_is_expected_is_a_type_error(model, bad):
+    ratings = random_ratings(3)
+    model.fit(ratings)
+    with pytest.raises(TypeError, match="one user id.*predict_frame"):
+        model.predict(bad, ratings["item"].iloc[0])
+    with pytest.raises(TypeError, match="one item id"):
+        model.predict_details(ratings["user"].iloc[0], bad)
+
+
+PICKLED = {
+    **MODELS,
+    "tuned_nmf": lambda: tuned_nmf(random_state=0).set_params(n_factors=5, n_epochs=3),
+    "ImplicitNMF": lambda: tuned_implicit_nmf(random_state=0).set_params(n_factors=5, n_epochs=3),
+}
+
+
+@pytest.mark.parametrize("name", list(PICKLED))
+def test_every_model_predicts_identically_after_a_pickle_round_trip(name, tmp_path):
+    from nmf_teach.recommend import top_n_all
+
+    ratings = random_ratings(4)
+    fitted = PICKLED[name]().fit(ratings)
+    path = tmp_path / "model.pkl"
+    with path.open("wb") as file:
+        pickle.dump(fitted, file)
+    with path.open("rb") as file:
+        loaded = pickle.load(file)
+    assert type(loaded) is type(fitted) and loaded.get_params() == fitted.get_params()
+    pairs = pd.concat([ratings, pd.DataFrame({"user": ["new"], "item": [ratings["item"].iloc[0]]})])
+    for clip in (True, False):
+        np.testing.assert_array_equal(
+            loaded.predict_frame(pairs, clip=clip), fitted.predict_frame(pairs, clip=clip)
+        )
+    for user, item in ratings[["user", "item"]].head(20).itertuples(index=False):
+        assert loaded.predict(user, item) == fitted.predict(user, item)
+    users = list(ratings["user"].unique()[:5])
+    assert top_n_all(loaded, users, n=5, seen=ratings) == top_n_all(
+        fitted, users, n=5, seen=ratings
+    )

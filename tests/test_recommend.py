@@ -57,7 +57,7 @@ def train():
 
 def test_top_n_ranks_by_score(model):
     result = top_n(model, "ann", n=3)
-    assert list(result.columns) == ["item", "score"]
+    assert list(result.columns) == ["item", "score", "predicted_rating"]
     assert result["item"].tolist() == [30, 10, 40]
     assert result["score"].tolist() == [5.0, 4.0, 3.0]
     assert result.index.tolist() == [0, 1, 2]
@@ -91,7 +91,7 @@ def test_top_n_with_candidate_items(model):
 def test_top_n_returns_fewer_rows_when_candidates_run_out(model, train):
     result = top_n(model, "cy", n=5, items=[10, 20, 50], seen=train)
     assert len(result) == 0
-    assert list(result.columns) == ["item", "score"]
+    assert list(result.columns) == ["item", "score", "predicted_rating"]
 
 
 def test_top_n_unknown_user_suggests_popularity(model):
@@ -212,3 +212,61 @@ def test_coverage_of_model_and_popularity_lists(model, train):
     popular = popularity_top_n(train, ["ann", "bob", "dee"], n=1)
     assert popular == {"ann": [10], "bob": [20], "dee": [10]}
     assert catalogue_coverage(popular, 5) == pytest.approx(2 / 5)
+
+
+# ---------------------------------------------------- unclipped ranking, min_ratings
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A real NMF on 300 random ratings, scale (0.5, 5): several items score above 5."""
+    from helpers import random_ratings
+
+    from nmf_teach import NMF
+
+    ratings = random_ratings(0)
+    model = NMF(n_factors=4, n_epochs=30, init_high=2.0, random_state=0)
+    return model.fit(ratings, rating_scale=(0.5, 5.0)), ratings
+
+
+def test_top_n_ranks_by_the_unclipped_score(fitted):
+    model, ratings = fitted
+    user = model.user_ids_[0]
+    raw = pd.Series(model.qi_ @ model.pu_[0], index=model.item_ids_)
+    assert (raw > 5).sum() >= 2, "the test needs items predicted above the scale"
+    result = top_n(model, user, n=5)
+    expected = raw.sort_values(ascending=False, kind="stable").head(5)
+    assert result["item"].tolist() == expected.index.tolist()
+    np.testing.assert_allclose(result["score"], expected.to_numpy())
+    np.testing.assert_allclose(result["predicted_rating"], np.clip(expected, 0.5, 5.0))
+    assert [model.predict(user, i) for i in result["item"]] == result["predicted_rating"].tolist()
+    assert top_n_all(model, [user], n=5)[user] == result["item"].tolist()
+
+
+def test_min_ratings_keeps_items_with_enough_training_ratings(fitted):
+    model, ratings = fitted
+    counts = ratings.groupby("item").size()
+    np.testing.assert_array_equal(model.item_rating_counts_, counts.reindex(model.item_ids_))
+    user = model.user_ids_[0]
+    result = top_n(model, user, n=100, min_ratings=9)
+    allowed = set(counts.index[counts >= 9])
+    assert set(result["item"]) == allowed  # n is large: every allowed item is listed
+    expected = top_n(model, user, n=100, items=[i for i in model.item_ids_ if i in allowed])
+    pd.testing.assert_frame_equal(result, expected, check_dtype=False)
+    lists = top_n_all(model, list(model.user_ids_[:5]), n=3, min_ratings=9, seen=ratings)
+    assert all(set(items) <= allowed for items in lists.values())
+    with pytest.raises(ValueError, match="lower min_ratings"):
+        top_n(model, user, min_ratings=10_000)
+    with pytest.raises(ValueError, match="min_ratings must be >= 1"):
+        top_n(model, user, min_ratings=0)
+
+
+def test_min_ratings_needs_the_counts(model):
+    with pytest.raises(TypeError, match="item_rating_counts_"):
+        top_n(model, "ann", min_ratings=2)
+
+
+def test_a_list_where_one_user_is_expected_is_a_type_error(model):
+    for bad in (["ann", "bob"], np.array(["ann"])):
+        with pytest.raises(TypeError, match="top_n_all"):
+            top_n(model, bad)
