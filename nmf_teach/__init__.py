@@ -6,7 +6,10 @@ One idea per module; each docstring points to the notebook that explains it.
 * :func:`multiplicative_updates` (``nmf_teach.multiplicative``): Lee & Seung (2001), dense.
 * ``nmf_teach.datasets``: the source text's toy tables and MovieLens small (shipped).
 * ``nmf_teach.metrics``, ``nmf_teach.model_selection``: RMSE/MAE, ranking metrics, splits, CV.
-* ``nmf_teach.recommend``: top-N lists. ``nmf_teach.plotting``: heatmaps and loss curves.
+* ``nmf_teach.recommend``: top-N lists; ``nmf_teach.fold_in``: a new user's
+  factors from a few ratings. ``nmf_teach.plotting``: heatmaps and loss curves.
+* ``nmf_teach.factor_genres``: factors against genres. ``nmf_teach.stored_run``: the
+  notebooks' checks of the numbers their text quotes.
 * :func:`tuned_nmf` (``nmf_teach.tuned``, ``nmf_teach.biased_nmf``): the competitive NMF.
 * :func:`tuned_implicit_nmf` (``nmf_teach.implicit``): NMF of the 0/1 "who rated what"
   matrix, for top-N lists.
@@ -22,7 +25,17 @@ from importlib import metadata as _metadata
 # "PASSIVE" lets idle threads sleep at once. A value you set yourself wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from . import datasets, implicit, metrics, model_selection, plotting, recommend
+from . import (
+    datasets,
+    factor_genres,
+    fold_in,
+    implicit,
+    metrics,
+    model_selection,
+    plotting,
+    recommend,
+    stored_run,
+)
 from .implicit import ImplicitNMF, tuned_implicit_nmf
 from .multiplicative import multiplicative_updates
 from .nmf import NMF
@@ -37,12 +50,15 @@ __all__ = [
     "NMF",
     "ImplicitNMF",
     "datasets",
+    "factor_genres",
+    "fold_in",
     "implicit",
     "metrics",
     "model_selection",
     "multiplicative_updates",
     "plotting",
     "recommend",
+    "stored_run",
     "tuned_implicit_nmf",
     "tuned_nmf",
 ]

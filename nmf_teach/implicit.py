@@ -432,6 +432,7 @@ class ImplicitNMF(FactorModel):
         self.pu_, self.qi_ = P, Q
         self.zero_weight_ = zero_weight
         self.objective_ = objective
+        self.item_rating_counts_ = counts.astype(np.int64)  # for top_n's min_ratings
         self.global_mean_ = 0.0
         self.rating_scale_ = (0.0, np.inf)
         return self

@@ -434,3 +434,13 @@ def test_top_n_from_scores_matches_top_n_all():
         top_n_from_scores(scores[:, 1:], users, model.item_ids_)
     with pytest.raises(ValueError, match="NaN"):
         top_n_from_scores(np.full(scores.shape, np.nan), users, model.item_ids_)
+
+
+def test_min_ratings_filters_by_the_number_of_interactions():
+    frame, _ = small_frame(seed=3)
+    model = ImplicitNMF(n_factors=2, n_epochs=3, random_state=0).fit(frame)
+    counts = frame.groupby("item").size()
+    assert dict(zip(model.item_ids_, model.item_rating_counts_, strict=True)) == counts.to_dict()
+    user = frame["user"].iloc[0]
+    listed = top_n(model, user, n=20, min_ratings=int(counts.max()))
+    assert set(listed["item"]) <= set(counts[counts == counts.max()].index)
