@@ -180,6 +180,8 @@ def test_ci_runs_make_test():
     assert "set -euo pipefail" in script
     commands = [line.strip() for line in script.splitlines() if not line.strip().startswith("#")]
     assert "make test" in commands
+    # after it, the course from the built wheel alone (tools/check_wheel.py)
+    assert commands.index("make check-wheel") > commands.index("make test")
 
 
 def test_readme_gives_the_two_commands():

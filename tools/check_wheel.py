@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         venv = work / "venv"
         python = venv / "bin" / "python"
-        pins = ["-c", args.constraints] if args.constraints else []
+        pins = ["-c", str(Path(args.constraints).resolve())] if args.constraints else []
         run([sys.executable, "-m", "venv", str(venv)])
         run([str(python), "-m", "pip", "install", "--quiet", "--no-compile", "--upgrade", "pip"])
         wheel = build_wheel(work, python)
