@@ -54,6 +54,9 @@ help:
 # upgraded in place, never rebuilt. The test extra contains the course and spark
 # extras (pyproject.toml; tests/test_packaging.py checks it), so installing it also
 # stamps those: a venv made by `make test` serves `make course` as it is.
+# --no-compile: pip would write bytecode for every module of every package (about
+# 200 MB for the course extra, most of it never imported); Python writes it on
+# first import for the modules the course really uses.
 $(VENV)/.installed-%: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-compile --upgrade pip
