@@ -137,10 +137,12 @@ def test_test_extra_contains_the_course_and_spark_extras(pyproject):
 
 
 def _make_dry_run(*arguments: str) -> list[str]:
-    """The commands `make -n` would run, for a venv that does not exist yet."""
+    """The commands `make -n` would run, for a venv that does not exist yet. (Under `make
+    test` this runs inside make: without its variables, the inner make prints only commands.)"""
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     result = subprocess.run(
-        ["make", "-n", "VENV=build/no-such-venv", *arguments],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        ["make", "-n", "--no-print-directory", "VENV=build/no-such-venv", *arguments],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     return result.stdout.splitlines()
 
