@@ -152,7 +152,7 @@ distclean: clean
 # types in the notebooks must be what tools/slide_metadata.py computes: after editing
 # a notebook, run `$(BIN)/python tools/slide_metadata.py` and commit the result.
 .PHONY: slides
-slides: $(STAMP)
+slides: $(TEST_STAMP)
 	$(BIN)/python tools/slide_metadata.py --check
 	$(BIN)/python tools/build_slides.py --out book/_build/slides
 	@echo "Slides: book/_build/slides/<notebook>.slides.html"
