@@ -1,13 +1,16 @@
 """Consistency checks between the ways of installing and running the course.
 
 pyproject.toml (pip / `make`) and environment.yml (conda / Binder) must list
-the same runtime packages; the CI script and the README must use the two
-documented commands; committed notebooks must be runnable by nbval.
+the same runtime and course packages; the course extra stays a learner's install
+and the test extra contains it; the Makefile installs each where it should; the
+CI script and the README must use the two documented commands; committed
+notebooks must be runnable by nbval.
 """
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,12 +26,15 @@ else:  # Python 3.10: the test extra installs tomli
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Conda packages that are not runtime dependencies of nmf_teach.
-CONDA_NOT_RUNTIME = {"python", "pip", "openjdk"}  # openjdk: Java for Spark, not on PyPI
-# Conda packages for the course and the tests; each must be in the `test` extra.
-CONDA_TEST_ONLY = {"jupyterlab", "nbval", "scikit-surprise", "pytest", "hypothesis", "pyspark"}
-# conda-forge name -> PyPI name, where they differ (none so far).
+# Conda packages that are on no list of pyproject.toml.
+CONDA_NOT_ON_PYPI = {"python", "pip", "openjdk"}  # openjdk: Java for Spark, not on PyPI
+# conda-forge name -> PyPI name, where they differ beyond "-" against "_" (none so far).
 CONDA_TO_PYPI: dict[str, str] = {}
+# The test and website toolchain: `make test` needs it, a learner does not.
+NOT_FOR_LEARNERS = {
+    "pytest", "hypothesis", "nbval", "ruff", "jupyter-book", "sphinx-mathjax-offline",
+    "playwright", "pyyaml", "tomli",
+}  # fmt: skip
 
 _REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*?)\s*$")
 
@@ -57,6 +63,19 @@ def conda_env() -> dict:
         return yaml.safe_load(f)
 
 
+def _extra(pyproject: dict, name: str) -> list[str]:
+    """The requirements of an extra, with ``nmf_teach[a,b]`` replaced by those extras' own."""
+    requirements = []
+    for text in pyproject["project"]["optional-dependencies"][name]:
+        match = re.fullmatch(r"nmf[-_]teach\[([\w,\s-]+)\]", text.strip())
+        if match:
+            for inner in match.group(1).split(","):
+                requirements += _extra(pyproject, inner.strip())
+        else:
+            requirements.append(text)
+    return requirements
+
+
 def _conda_packages(conda_env: dict) -> dict[str, str]:
     packages = {}
     for entry in conda_env["dependencies"]:
@@ -77,21 +96,84 @@ def test_environment_yml_basics(conda_env):
 def test_runtime_dependencies_match(pyproject, conda_env):
     pip_runtime = dict(_split(r) for r in pyproject["project"]["dependencies"])
     conda = _conda_packages(conda_env)
+    learner = {_split(r)[0] for r in _extra(pyproject, "course") + _extra(pyproject, "spark")}
     conda_runtime = {
         name: spec
         for name, spec in conda.items()
-        if name not in CONDA_NOT_RUNTIME | {_normalize(n) for n in CONDA_TEST_ONLY}
+        if name not in CONDA_NOT_ON_PYPI and name not in learner
     }
     assert set(conda_runtime) == set(pip_runtime)
     assert conda_runtime == pip_runtime, "version bounds differ between the two files"
 
 
-def test_conda_test_only_packages_are_in_test_extra(pyproject, conda_env):
-    test_extra = {_split(r)[0] for r in pyproject["project"]["optional-dependencies"]["test"]}
+def test_environment_yml_installs_the_course_and_spark_extras(pyproject, conda_env):
+    """Binder builds from environment.yml: it must hold what `pip install "nmf_teach[course,
+    spark]"` adds to the runtime packages, with the same bounds, and no test tools."""
     conda = _conda_packages(conda_env)
-    for name in CONDA_TEST_ONLY:
-        assert _normalize(name) in conda, f"{name} missing from environment.yml"
-        assert _normalize(name) in test_extra, f"{name} missing from the test extra"
+    learner = dict(_split(r) for r in _extra(pyproject, "course") + _extra(pyproject, "spark"))
+    for name, spec in learner.items():
+        assert name in conda, f"{name} (course/spark extra) is missing from environment.yml"
+        assert conda[name].lstrip("=") == spec.lstrip("="), f"{name}: bounds differ"
+    runtime = {_split(r)[0] for r in pyproject["project"]["dependencies"]}
+    extra_in_conda = set(conda) - runtime - set(learner) - CONDA_NOT_ON_PYPI
+    assert not extra_in_conda, f"environment.yml has packages no extra lists: {extra_in_conda}"
+
+
+def test_course_extra_is_a_learners_install(pyproject):
+    """`make course` installs [course]: JupyterLab, a kernel, RISE, Surprise, not the toolchain."""
+    course = {_split(r)[0] for r in _extra(pyproject, "course")}
+    assert {"jupyterlab", "ipykernel", "jupyterlab-rise", "scikit-surprise"} <= course
+    assert not course & NOT_FOR_LEARNERS, course & NOT_FOR_LEARNERS
+    assert "pyspark" not in course  # about 500 MB: only with SPARK=1 or the spark extra
+
+
+def test_test_extra_contains_the_course_and_spark_extras(pyproject):
+    """`make test` runs every notebook: it needs all a learner has, with the same bounds.
+    (The Makefile relies on this when an install of [test] also stamps [course].)"""
+    test = dict(_split(r) for r in _extra(pyproject, "test"))
+    for text in _extra(pyproject, "course") + _extra(pyproject, "spark"):
+        name, spec = _split(text)
+        assert test.get(name) == spec, f"{text} is not in the test extra"
+
+
+def _make_dry_run(*arguments: str) -> list[str]:
+    """The commands `make -n` would run, for a venv that does not exist yet. (Under `make
+    test` this runs inside make: without its variables, the inner make prints only commands.)"""
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "VENV=build/no-such-venv", *arguments],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return result.stdout.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_course_installs_the_course_extra_and_serves_the_repository_root():
+    commands = _make_dry_run("course")
+    installs = [c for c in commands if " install " in c and " -e " in c]
+    assert installs == [
+        'build/no-such-venv/bin/pip install --no-compile -c constraints.txt -e ".[course]"'
+    ]
+    (lab,) = [c for c in commands if "jupyter lab" in c]
+    assert f'--ServerApp.root_dir="{ROOT}"' in lab
+    # Jupyter refuses to start as root without --allow-root (containers, Codespaces).
+    assert ("--allow-root" in lab.split()) == (os.getuid() == 0)
+    spark = [c for c in _make_dry_run("course", "SPARK=1") if " -e " in c]
+    assert spark[0].endswith('-e ".[course,spark]"')
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_test_installs_the_test_extra_and_stamps_the_course_too():
+    commands = _make_dry_run("test")
+    installs = [c for c in commands if " -e " in c]
+    assert installs[0].endswith('-e ".[test]"')
+    touch = commands[commands.index(installs[0]) + 1].split()
+    assert touch[0] == "touch"
+    assert {Path(t).name for t in touch[1:]} == {
+        ".installed-test", ".installed-course", ".installed-course+spark"
+    }  # fmt: skip
+    # Upgrades an existing venv in place: python -m venv only when there is none.
+    assert commands[0].startswith("test -x build/no-such-venv/bin/python || ")
 
 
 def test_ci_runs_make_test():
@@ -100,6 +182,8 @@ def test_ci_runs_make_test():
     assert "set -euo pipefail" in script
     commands = [line.strip() for line in script.splitlines() if not line.strip().startswith("#")]
     assert "make test" in commands
+    # after it, the course from the built wheel alone (tools/check_wheel.py)
+    assert commands.index("make check-wheel") > commands.index("make test")
 
 
 def test_readme_gives_the_two_commands():
@@ -188,8 +272,8 @@ def test_license_covers_the_shipped_movielens_data(pyproject):
 
 
 def test_both_installs_pin_the_surprise_version_the_parity_tests_compare_with(pyproject, conda_env):
-    test_extra = dict(_split(r) for r in pyproject["project"]["optional-dependencies"]["test"])
-    assert test_extra["scikit-surprise"] == "==1.1.5"
+    for extra in ("course", "test"):
+        assert dict(_split(r) for r in _extra(pyproject, extra))["scikit-surprise"] == "==1.1.5"
     assert _conda_packages(conda_env)["scikit-surprise"].lstrip("=") == "1.1.5"
 
 
@@ -213,7 +297,8 @@ def test_constraints_pin_every_dependency_within_its_bounds(pyproject):
             name, version = line.split("==")
             pins[_normalize(name)] = Version(version)
     project = pyproject["project"]
-    for text in project["dependencies"] + project["optional-dependencies"]["test"]:
+    extras = [r for name in project["optional-dependencies"] for r in _extra(pyproject, name)]
+    for text in project["dependencies"] + extras:
         requirement = Requirement(text)
         if requirement.marker and not requirement.marker.evaluate({"python_version": python}):
             continue  # not needed on the Python the pins are for
