@@ -162,8 +162,9 @@ def _require_pyspark() -> None:
         import pyspark  # noqa: F401
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "nmf_teach.spark needs pyspark: pip install 'nmf_teach[spark]' "
-            "(and Java 17 or newer, e.g. apt install openjdk-17-jre-headless)"
+            "nmf_teach.spark needs pyspark: pip install 'nmf_teach[spark]', or in the "
+            "course's repository `make course SPARK=1` (and Java 17 or newer, e.g. "
+            "apt install openjdk-17-jre-headless)"
         ) from error
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise SparkJobError(
