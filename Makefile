@@ -117,3 +117,23 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# Assignments (nbgrader; tools/assignments.py, book/instructors.md): student notebooks in
+# assignments/student/ and the autograder in assignments/autograder/, both built from the
+# course notebooks' solution cells and assignments/checks.yml (git-ignored build outputs,
+# rebuilt when those change). `make grade` grades with the autograder of the same sources.
+.PHONY: assignments grade help-assignments
+help: help-assignments
+help-assignments:
+	@echo "make assignments  student notebooks and autograder in assignments/ (nbgrader)"
+	@echo "make grade SUBMISSIONS=DIR  grade the notebooks in DIR, write DIR/grades.csv"
+
+AUTOGRADER := assignments/autograder/gradebook.db
+$(AUTOGRADER): $(STAMP) $(wildcard notebooks/[0-9]*.ipynb) assignments/checks.yml tools/assignments.py
+	$(BIN)/python tools/assignments.py build || { rm -f $@; exit 1; }
+
+assignments: $(AUTOGRADER)
+
+grade: $(AUTOGRADER)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR"; exit 2; }
+	$(BIN)/python tools/assignments.py grade "$(SUBMISSIONS)"

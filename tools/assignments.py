@@ -29,7 +29,7 @@ a notebook without nbgrader metadata is first converted the way ``build`` conver
 course notebooks, so its own solutions are what gets graded.
 
     python tools/assignments.py build [--out assignments] [NOTEBOOK ...]
-    python tools/assignments.py grade DIR [--autograder assignments/autograder]
+    python tools/assignments.py grade DIR [--autograder assignments/autograder] [--keep GRADED]
 """
 
 from __future__ import annotations
@@ -295,8 +295,14 @@ def submissions_in(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def grade(submissions: Path, autograder: Path = OUT / "autograder") -> Path:
-    """Autograde every notebook in `submissions`; write and return submissions/grades.csv."""
+def grade(
+    submissions: Path, autograder: Path = OUT / "autograder", keep: Path | None = None
+) -> Path:
+    """Autograde every notebook in `submissions`; write and return submissions/grades.csv.
+
+    With `keep`, the graded notebooks (executed, with each check's output or error) are
+    copied to keep/<student>/<notebook>.ipynb, to show a learner what failed.
+    """
     from nbgrader.api import Gradebook
 
     if not (autograder / "gradebook.db").exists():
@@ -328,6 +334,10 @@ def grade(submissions: Path, autograder: Path = OUT / "autograder") -> Path:
                 nbformat.write(nb, target)
                 print(f"grading {student}: {path.name}", flush=True)
                 _run(api.autograde(path.stem, student, force=True, create=True), f"grade {path}")
+                if keep is not None:
+                    graded = course / "autograded" / student / path.stem / path.name
+                    (keep / student).mkdir(parents=True, exist_ok=True)
+                    shutil.copy(graded, keep / student / path.name)
                 with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
                     result = gb.find_submission_notebook(path.stem, path.stem, student)
                     rows.append(
@@ -357,11 +367,12 @@ def main(argv: list[str]) -> None:
     g = commands.add_parser("grade", help="grade a folder of submitted notebooks")
     g.add_argument("submissions", type=Path)
     g.add_argument("--autograder", type=Path, default=OUT / "autograder")
+    g.add_argument("--keep", type=Path, help="copy the graded notebooks to this folder")
     args = parser.parse_args(argv)
     if args.command == "build":
         build(args.out, [p.resolve() for p in args.notebooks] or None)
     else:
-        grade(args.submissions, args.autograder)
+        grade(args.submissions, args.autograder, args.keep)
 
 
 if __name__ == "__main__":
