@@ -11,7 +11,8 @@ For each notebook in notebooks/ (whatever notebooks exist), this script measures
 
 It writes them to book/notebook_timings.csv, then regenerates the two tables between the
 ``<!-- timings:... -->`` markers of book/instructors.md from that CSV: the per-notebook table
-and the lecture plan (``SESSIONS``: which notebooks each 90-minute session covers).
+and the lecture plan (``SESSIONS``: which notebooks each 90-minute session covers, and
+which are assigned as reading).
 tests/test_assignments.py checks that the page is in sync with the CSV.
 
     python tools/notebook_timings.py               # measure, write the CSV, update the page
@@ -47,15 +48,16 @@ READING_WPM = 130
 MINUTES_PER_CODE_CELL = 0.5
 SESSION_MINUTES = 90
 
-# The lecture plan: session -> (title, notebook name prefixes). Notebook 13 ("NMF on your
-# own data") is planned before it exists; a missing notebook shows as "not written yet".
-SESSIONS: list[tuple[str, list[str]]] = [
-    ("The ratings matrix and its factors", ["01", "02", "03"]),
-    ("Latent factors and how NMF learns them", ["04", "05"]),
-    ("Missing ratings, Surprise's NMF", ["06", "07"]),
-    ("Real ratings: MovieLens and the baselines", ["08", "09", "10"]),
-    ("What the factors mean, recommending", ["11", "12", "13"]),
-    ("Benefits measured, implicit feedback, Spark", ["14", "15", "16"]),
+# The lecture plan: (session title, notebooks taught in class, notebooks assigned as reading
+# after it), notebooks by their number. Notebook 13 ("NMF on your own data") is planned
+# before it exists; a missing notebook shows as "not written yet".
+SESSIONS: list[tuple[str, list[str], list[str]]] = [
+    ("The ratings matrix and its factors", ["01", "02", "03"], []),
+    ("Latent factors, learning them, missing ratings", ["04", "05", "06"], []),
+    ("Surprise's NMF, MovieLens", ["07", "08"], []),
+    ("Against the baselines, making NMF competitive", ["09", "10"], []),
+    ("What the factors mean, recommending, your own data", ["11", "12", "13"], ["14"]),
+    ("Implicit feedback, Spark", ["15", "16"], []),
 ]
 PLANNED_TITLES = {"13": "NMF on your own data"}
 
@@ -178,28 +180,28 @@ def notebook_table(rows: list[dict]) -> str:
 
 def plan_table(rows: list[dict]) -> str:
     by_prefix = {r["notebook"][:2]: r for r in rows}
+
+    def name(p: str) -> str:
+        if p in by_prefix:
+            return f"{p}. {by_prefix[p]['title']}"
+        return f"{p}. {PLANNED_TITLES.get(p, '?')} (not written yet)"
+
     lines = [
-        "| Session | Notebooks | In class (min) | Left for exercises (min) |",
-        "| --- | --- | ---: | ---: |",
+        "| Session | In class | Reading after it | In class (min) | Left for exercises (min) |",
+        "| --- | --- | --- | ---: | ---: |",
     ]
-    for number, (title, prefixes) in enumerate(SESSIONS, start=1):
-        names, minutes, missing = [], 0.0, False
-        for p in prefixes:
-            if p in by_prefix:
-                names.append(f"{p}. {by_prefix[p]['title']}")
-                minutes += class_minutes(by_prefix[p])
-            else:
-                names.append(f"{p}. {PLANNED_TITLES.get(p, '?')} (not written yet)")
-                missing = True
-        more = " + notebook 13" if missing else ""
+    for number, (title, in_class, reading) in enumerate(SESSIONS, start=1):
+        minutes = sum(class_minutes(by_prefix[p]) for p in in_class if p in by_prefix)
+        more = " + notebook 13" if any(p not in by_prefix for p in in_class) else ""
         lines.append(
-            f"| {number}. {title} | {'<br>'.join(names)} | {minutes:.0f}{more}"
-            f" | {SESSION_MINUTES - minutes:.0f}{more and ' - notebook 13'} |"
+            f"| {number}. {title} | {'<br>'.join(map(name, in_class))}"
+            f" | {'<br>'.join(map(name, reading))} | {minutes:.0f}{more}"
+            f" | {SESSION_MINUTES - minutes:.0f}{more.replace('+', '-')} |"
         )
-    planned = {p for _, ps in SESSIONS for p in ps}
+    planned = {p for _, in_class, reading in SESSIONS for p in in_class + reading}
     unplanned = sorted(set(by_prefix) - planned)
     if unplanned:
-        lines.append(f"| (not in the plan yet) | {', '.join(unplanned)} | | |")
+        lines.append(f"| (not in the plan yet) | {', '.join(unplanned)} | | | |")
     return "\n".join(lines)
 
 
@@ -229,7 +231,9 @@ def main(argv: list[str]) -> int:
             return 1
         return 0
     PAGE.write_text(rendered, encoding="utf-8")
-    print(f"wrote {CSV_PATH.relative_to(ROOT)} and the tables of {PAGE.relative_to(ROOT)}")
+    if not args.page_only:
+        print(f"wrote {CSV_PATH.relative_to(ROOT)}")
+    print(f"wrote the tables of {PAGE.relative_to(ROOT)} from {CSV_PATH.relative_to(ROOT)}")
     return 0
 
 
