@@ -46,6 +46,8 @@ help:
 	@echo "make bench      run the benchmarks (benchmarks/run_all.py)"
 	@echo "make book       build the website into book/_build/html"
 	@echo "make slides     build a reveal.js deck per notebook into book/_build/slides (needs npm)"
+	@echo "make assignments  student notebooks and autograder in assignments/ (nbgrader)"
+	@echo "make grade SUBMISSIONS=DIR  grade the notebooks in DIR, write DIR/grades.csv"
 	@echo "make clean      remove build outputs and caches (distclean: also $(VENV))"
 	@echo "make constraints  re-pin constraints.txt to the newest versions pyproject.toml allows"
 
@@ -156,3 +158,18 @@ slides: $(TEST_STAMP)
 	$(BIN)/python tools/slide_metadata.py --check
 	$(BIN)/python tools/build_slides.py --out book/_build/slides
 	@echo "Slides: book/_build/slides/<notebook>.slides.html"
+
+# Assignments (nbgrader; tools/assignments.py, book/instructors.md): student notebooks in
+# assignments/student/ and the autograder in assignments/autograder/, both built from the
+# course notebooks' solution cells and assignments/checks.yml (git-ignored build outputs,
+# rebuilt when those change). `make grade` grades with the autograder of the same sources.
+.PHONY: assignments grade
+AUTOGRADER := assignments/autograder/gradebook.db
+$(AUTOGRADER): $(TEST_STAMP) $(wildcard notebooks/[0-9]*.ipynb) assignments/checks.yml tools/assignments.py
+	$(BIN)/python tools/assignments.py build || { rm -f $@; exit 1; }
+
+assignments: $(AUTOGRADER)
+
+grade: $(AUTOGRADER)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR"; exit 2; }
+	$(BIN)/python tools/assignments.py grade "$(SUBMISSIONS)"

@@ -55,7 +55,7 @@ CHROMIUM_ARGS = [
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 # Pages that are not notebooks, in sidebar order: root first, reference last.
 ROOT_PAGE = "intro"
-REFERENCE_PAGES = ["api", "movielens_data"]
+REFERENCE_PAGES = ["api", "movielens_data", "instructors"]
 NOTEBOOK_PAGES = [f"notebooks/{nb.stem}" for nb in NOTEBOOKS]
 ALL_PAGES = [ROOT_PAGE, *NOTEBOOK_PAGES, *REFERENCE_PAGES]
 # Every public module of the package has a section on the API page.
