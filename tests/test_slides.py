@@ -108,6 +108,10 @@ def test_rules_on_a_made_up_notebook():
         "intro": new_markdown_cell("This cell prints a number."),
         "code": new_code_cell("print(6 * 7)", outputs=[printed]),
         "check": new_code_cell("assert 6 * 7 == 42"),
+        "check-2": new_code_cell(
+            "for n in [6]:\n    check_stored(n * 7 == 42, 'six sevens')\n"
+            "_ = check_stored(6 * 7 == 42, 'the answer')"
+        ),
         "fig-intro": new_markdown_cell("The figure shows it."),
         "figure": new_code_cell("plt.show()", outputs=[figure]),
         "big-intro": new_markdown_cell("A table follows."),
@@ -132,6 +136,7 @@ def test_rules_on_a_made_up_notebook():
         "intro": "-",  # a short heading is not left alone on its slide
         "code": "-",
         "check": "skip",
+        "check-2": "skip",  # check_stored in a loop, or assigned to _ so that no True is shown
         "fig-intro": "subslide",  # the figure does not fit: a sub-slide, with its sentence
         "figure": "-",
         "big-intro": "subslide",

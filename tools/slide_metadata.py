@@ -26,8 +26,9 @@ sub-slides below it):
    and ``<details>`` text solutions. The exercise statements stay together on
    the Exercises slide (``-``: continue the current slide).
 4. Pure set-up code (imports and print options, with no output) and bare
-   checks (only ``assert`` or ``check_stored(...)`` statements, with no output)
-   are left out (``skip``): they matter to the tests, not to a lecture.
+   checks (only ``assert`` or ``check_stored(...)`` statements, also as
+   ``_ = check_stored(...)`` and in ``for`` loops, with no output) are left out
+   (``skip``): they matter to the tests, not to a lecture.
 5. The closing ``---`` cell (the package functions used) becomes speaker notes
    (``notes``).
 6. Everything else is content, grouped into units: a text cell together with
@@ -169,7 +170,13 @@ def _is_setup(statement: ast.stmt) -> bool:
 def _is_check(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.Assert):
         return True
-    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+    if isinstance(statement, ast.For):  # a loop of checks, e.g. one claim per row of a table
+        return all(_is_check(s) for s in statement.body) and not statement.orelse
+    # `check_stored(...)`, or `_ = check_stored(...)` (so that Jupyter does not display True)
+    is_call = isinstance(statement, ast.Expr) or (
+        isinstance(statement, ast.Assign) and [ast.unparse(t) for t in statement.targets] == ["_"]
+    )
+    if is_call and isinstance(statement.value, ast.Call):
         return bool(CHECK_CALLS.match(ast.unparse(statement.value.func)))
     return False
 
