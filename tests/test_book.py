@@ -23,8 +23,6 @@ skipped, except under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
@@ -32,26 +30,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import yaml
+from conftest import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 # Pages that are not notebooks, in sidebar order: root first, reference last.
 ROOT_PAGE = "intro"
@@ -235,11 +223,6 @@ def test_launch_buttons_use_the_one_repository_setting(built_book):
 # ------------------------------------------------------------------------- browser
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(built_book):
     """Serve the built html on 127.0.0.1 at a free port; yield its base URL."""
@@ -247,13 +230,8 @@ def site(built_book):
     # them anyway (test_book_builds_without_warnings reports the warnings).
     if not (built_book["html"] / "intro.html").exists():
         pytest.fail("the book did not build; see test_book_builds_without_warnings")
-    handler = functools.partial(_QuietHandler, directory=str(built_book["html"]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(built_book["html"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -269,28 +247,6 @@ def screenshot_dir(request) -> Path:
             print(message, flush=True)
     else:
         print(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for all pages."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found: install Debian's chromium to run the browser tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " (CI=true: the browser tests must run)")
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    playwright = sync_api.sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-    except Exception:
-        playwright.stop()
-        raise
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 # Console errors that are not problems: the theme's first visit has no stored

@@ -44,15 +44,21 @@ class CurrentPythonKernelManager(KernelManager):
         return CurrentPythonKernelSpecs()
 
 
-def execute(path: Path) -> None:
+def run(path: Path, timeout: int = 120) -> nbformat.NotebookNode:
+    """The notebook at ``path`` executed in a fresh kernel of this Python (not saved)."""
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(
         notebook,
-        timeout=120,
+        timeout=timeout,
         kernel_name="python3",
         kernel_manager_class=CurrentPythonKernelManager,
         resources={"metadata": {"path": path.parent}},
     ).execute()
+    return notebook
+
+
+def execute(path: Path) -> None:
+    notebook = run(path)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(notebook, path)

@@ -104,19 +104,10 @@ def static_measures(path: Path) -> dict:
 def execution_seconds(path: Path) -> int:
     """Wall-clock seconds to run the notebook in a fresh kernel (not saved)."""
     sys.path.insert(0, str(ROOT / "tools"))
-    import nbformat
-    from execute_notebooks import CurrentPythonKernelManager
-    from nbclient import NotebookClient
+    from execute_notebooks import run
 
-    notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        kernel_manager_class=CurrentPythonKernelManager,
-        resources={"metadata": {"path": path.parent}},
-    ).execute()
+    run(path, timeout=300)
     return round(time.perf_counter() - start)
 
 
