@@ -1,12 +1,14 @@
-"""Why nmf_teach sets OMP_WAIT_POLICY=PASSIVE: the cost of waking threads, quiet and busy.
+"""How idle OpenMP threads wait between parallel loops, and what it costs a fit, quiet and busy.
 
 numba runs ``prange`` loops on OpenMP threads. Between two parallel loops an
 idle thread either spins (``ACTIVE``: it answers within a microsecond or two,
-but burns its core) or sleeps (``PASSIVE``: waking it costs tens of
-microseconds). A fit has thousands of parallel loops (``tuned_nmf``: one per
-factor and epoch), so this choice matters. Each setting runs in a fresh
-process (the policy is read when OpenMP starts), on a quiet machine and while
-one busy-looping process keeps a core occupied, as another program would.
+but burns its core), sleeps (``PASSIVE``: waking it costs tens of
+microseconds), or, GNU OpenMP's default when neither is set (``default``, what
+nmf_teach uses), spins for a moment and then sleeps. A fit has thousands of
+parallel loops (``tuned_nmf``: one per factor and epoch), so this choice
+matters. Each setting runs in a fresh process (the policy is read when OpenMP
+starts), on a quiet machine and while one busy-looping process keeps a core
+occupied, as another program would.
 
 Prints and writes ``nmf_teach/data/benchmark_results/openmp_wait.csv`` (policy, load,
 microseconds per empty parallel loop, seconds per ``NMF()`` and ``tuned_nmf``
@@ -62,7 +64,9 @@ print(json.dumps({"us_per_parallel_loop": per_loop * 1e6, "nmf_seconds": best["n
 
 
 def measure(policy: str) -> dict:
-    env = {**os.environ, "OMP_WAIT_POLICY": policy}
+    env = {name: value for name, value in os.environ.items() if name != "OMP_WAIT_POLICY"}
+    if policy != "default":
+        env["OMP_WAIT_POLICY"] = policy
     out = subprocess.run([sys.executable, "-c", MEASURE], env=env, capture_output=True, text=True)
     out.check_returncode()
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -75,7 +79,7 @@ def main() -> None:
         if load == "one core busy":
             busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
-            for policy in ("PASSIVE", "ACTIVE"):
+            for policy in ("default", "PASSIVE", "ACTIVE"):
                 result = measure(policy)
                 rows.append({"policy": policy, "load": load, **result})
                 print(rows[-1], flush=True)

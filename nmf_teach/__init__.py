@@ -15,15 +15,14 @@ One idea per module; each docstring points to the notebook that explains it.
   matrix, for top-N lists.
 """
 
-import os
 from importlib import metadata as _metadata
 
-# The fitting loops run in parallel on OpenMP threads (numba's default). By
-# default an idle GNU OpenMP thread spins before it sleeps: while another program
-# keeps a core busy, each of the thousands of short parallel loops of a fit then
-# waits for a thread that is not running, and a fit can take many times longer.
-# "PASSIVE" lets idle threads sleep at once. A value you set yourself wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# The fitting loops run in parallel on OpenMP threads (numba's default). Between
+# two parallel loops GNU OpenMP lets an idle thread spin for a moment before it
+# sleeps, so that the many short parallel loops of a fit start at once. On a
+# machine where other programs keep every core busy, set OMP_WAIT_POLICY=PASSIVE
+# before importing nmf_teach (idle threads then sleep at once):
+# benchmarks/openmp_wait.py measures both, quiet and busy.
 
 from . import (
     datasets,

@@ -230,10 +230,10 @@ class BiasedNMF(FactorModel):
         objective, train_rmse = [], []
 
         def record() -> None:
-            penalty = self.reg_bu * bu @ bu + self.reg_bi * bi @ bi
-            penalty += np.sum(pen_u * (P * P).sum(axis=0)) + np.sum(pen_i * (Q * Q).sum(axis=0))
-            sse = float(residual @ residual)
-            objective.append(sse + float(penalty))
+            sse, penalty = _objective_parts(
+                residual, bu, bi, P, Q, self.reg_bu, self.reg_bi, pen_u, pen_i
+            )
+            objective.append(sse + penalty)
             train_rmse.append(np.sqrt(sse / len(residual)))
 
         record()
@@ -351,28 +351,32 @@ def _factor_sweep(
     (one pass over the ratings fewer), and done for the last factor at the end.
     """
     k = P.shape[0]
+    n_chunks = len(chunk_ptr) - 1
     for f in range(k):
         p, q = P[f], Q[f]
         p_before, q_before = P[max(f - 1, 0)], Q[max(f - 1, 0)]  # factor f - 1
-        for c in prange(len(chunk_ptr) - 1):
+        for c in prange(n_chunks):
             q_num[c] = 0.0
             q_den[c] = 0.0
             for u in range(chunk_ptr[c], chunk_ptr[c + 1]):
+                p_uf = p[u]
+                p_uf_before = p_before[u] if f > 0 else 0.0  # factor f - 1 is not out yet at f = 0
                 num, den = 0.0, 0.0
                 for r in range(user_ptr[u], user_ptr[u + 1]):
                     i = items[r]
-                    if f > 0:
-                        residual[r] -= p_before[u] * q_before[i]  # put factor f - 1 back
-                    residual[r] += p[u] * q[i]  # take factor f out
-                    num += residual[r] * q[i]
+                    # put factor f - 1 back, take factor f out
+                    e_ui = residual[r] - p_uf_before * q_before[i] + p_uf * q[i]
+                    residual[r] = e_ui
+                    num += e_ui * q[i]
                     den += q[i] * q[i]
-                p[u] = _clipped_minimiser(num, den + pen_u[u], p[u])
+                p_uf = _clipped_minimiser(num, den + pen_u[u], p_uf)
+                p[u] = p_uf
                 for r in range(user_ptr[u], user_ptr[u + 1]):  # this user's part of the q sums
-                    q_num[c, items[r]] += residual[r] * p[u]
-                    q_den[c, items[r]] += p[u] * p[u]
+                    q_num[c, items[r]] += residual[r] * p_uf
+                    q_den[c, items[r]] += p_uf * p_uf
         for i in range(len(q)):  # little work: not worth waking the other threads
             num, den = 0.0, 0.0
-            for c in range(len(chunk_ptr) - 1):  # add up the chunks' shares
+            for c in range(n_chunks):  # add up the chunks' shares
                 num += q_num[c, i]
                 den += q_den[c, i]
             q[i] = _clipped_minimiser(num, den + pen_i[i], q[i])
@@ -380,6 +384,36 @@ def _factor_sweep(
     for u in prange(len(user_ptr) - 1):
         for r in range(user_ptr[u], user_ptr[u + 1]):
             residual[r] -= p[u] * q[items[r]]  # put the last factor back
+
+
+@njit(cache=True)
+def _objective_parts(
+    residual: np.ndarray,
+    bu: np.ndarray,
+    bi: np.ndarray,
+    P: np.ndarray,
+    Q: np.ndarray,
+    reg_bu: float,
+    reg_bi: float,
+    pen_u: np.ndarray,
+    pen_i: np.ndarray,
+) -> tuple[float, float]:
+    """``(sum e_ui^2, penalty)``, the two parts of ``J``, with no temporary arrays.
+
+    ``penalty = reg_bu sum b_u^2 + reg_bi sum b_i^2 + sum_u pen_u[u] ||p_u||^2
+    + sum_i pen_i[i] ||q_i||^2``. (Compiled rather than numpy: numpy's
+    ``residual @ residual`` starts BLAS threads that compete with the fit's own.)
+    """
+    sse = 0.0
+    for r in range(len(residual)):
+        sse += residual[r] * residual[r]
+    penalty = reg_bu * np.sum(bu * bu) + reg_bi * np.sum(bi * bi)
+    for f in range(P.shape[0]):
+        for u in range(P.shape[1]):
+            penalty += pen_u[u] * P[f, u] * P[f, u]
+        for i in range(Q.shape[1]):
+            penalty += pen_i[i] * Q[f, i] * Q[f, i]
+    return sse, penalty
 
 
 @njit(cache=True)

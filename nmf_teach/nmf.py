@@ -33,14 +33,16 @@ checks them against Surprise there) and uses the model on real ratings from
 ``notebooks/08_movielens_small.ipynb`` on. With the default 50 epochs on tiny
 data the updates may still oscillate (notebook 07 shows it).
 
-How it runs: one epoch is the loops above, written in ``_dots``,
-``_bias_sgd``, ``_sums`` and ``_multiplicative_step``. Each is a plain Python
-loop over the ratings that numba compiles to machine code (``@njit``); the
-loops run on all cores (``prange``) over chunks of users, because no user's
-sums depend on another user's, and each chunk keeps its own copy of the item
-sums (see ``nmf_teach._ratings_index``). Only the bias SGD of ``biased=True``
-visits the ratings one after the other, as Surprise does.
-Every kernel also runs as ordinary Python (``_dots.py_func``, or everything
+How it runs: one epoch is ``_dots`` (every estimate; with ``biased=True``,
+``_bias_sgd`` instead, which also moves the biases), ``_sums`` (the four sums
+above) and ``_multiplicative_step`` (the updates). Each is a plain Python loop
+over the ratings that numba compiles to machine code (``@njit``). ``_dots``
+shares the users out among all cores (``prange``). ``_sums`` runs two jobs
+side by side, the user sums on one core and the item sums on another; each
+job adds its terms in Surprise's order, so the sums are Surprise's to the last
+bit. The steps are cheap and the bias SGD is sequential by nature (it visits
+the ratings one after the other, as Surprise does): both run on one core.
+Every kernel also runs as ordinary Python (``_sums.py_func``, or everything
 with the environment variable ``NUMBA_DISABLE_JIT=1``), to step through in a
 debugger. The first call of a new environment compiles the kernels (about
 10 s); the machine code is cached next to the module and loaded afterwards.
@@ -67,6 +69,15 @@ __all__ = ["NMF", "PredictionDetails"]
 # --------------------------------------------------------------------------
 
 
+@njit(cache=True)
+def _dot(pu: np.ndarray, u: int, qi: np.ndarray, i: int) -> float:
+    """``p_u . q_i``, added up over ``f = 0 .. k-1`` in order, as Surprise does."""
+    dot = 0.0
+    for f in range(pu.shape[1]):
+        dot += qi[i, f] * pu[u, f]
+    return dot
+
+
 @njit(cache=True, parallel=True)
 def _dots(
     user_ptr: np.ndarray, items: np.ndarray, pu: np.ndarray, qi: np.ndarray, est: np.ndarray
@@ -74,11 +85,7 @@ def _dots(
     """``est[r] = p_u . q_i`` for every rating ``r = (u, i)``, users in parallel."""
     for u in prange(len(user_ptr) - 1):
         for r in range(user_ptr[u], user_ptr[u + 1]):
-            i = items[r]
-            dot = 0.0
-            for f in range(pu.shape[1]):
-                dot += qi[i, f] * pu[u, f]
-            est[r] = dot
+            est[r] = _dot(pu, u, qi, items[r])
 
 
 @njit(cache=True)
@@ -86,7 +93,8 @@ def _bias_sgd(
     user_ptr: np.ndarray,
     items: np.ndarray,
     ratings: np.ndarray,
-    est: np.ndarray,
+    pu: np.ndarray,
+    qi: np.ndarray,
     mu: float,
     bu: np.ndarray,
     bi: np.ndarray,
@@ -94,17 +102,19 @@ def _bias_sgd(
     lr_bi: float,
     reg_bu: float,
     reg_bi: float,
+    est: np.ndarray,
 ) -> None:
-    """Surprise's bias SGD, one rating after the other; turns ``est[r]`` into the full estimate.
+    """Surprise's bias SGD, one rating after the other; writes every estimate into ``est``.
 
-    On entry ``est[r] = p_u . q_i``; on exit ``est[r] = mu + b_u + b_i + p_u . q_i``
-    with the biases as rating ``r`` saw them. Sequential: each step moves the
-    biases that the next rating reads.
+    ``est[r] = mu + b_u + b_i + p_u . q_i`` with the biases as rating ``r`` saw
+    them, then both biases take one SGD step. Sequential: each step moves the
+    biases that the next rating reads (the dot products do not wait for the
+    biases, so the processor works them out while each step waits for the last).
     """
     for u in range(len(user_ptr) - 1):
         for r in range(user_ptr[u], user_ptr[u + 1]):
             i = items[r]
-            est[r] = mu + bu[u] + bi[i] + est[r]
+            est[r] = mu + bu[u] + bi[i] + _dot(pu, u, qi, i)
             err = ratings[r] - est[r]
             bu[u] += lr_bu * (err - reg_bu * bu[u])
             bi[i] += lr_bi * (err - reg_bi * bi[i])
@@ -112,7 +122,6 @@ def _bias_sgd(
 
 @njit(cache=True, parallel=True)
 def _sums(
-    chunk_ptr: np.ndarray,
     user_ptr: np.ndarray,
     items: np.ndarray,
     ratings: np.ndarray,
@@ -124,52 +133,53 @@ def _sums(
     item_num: np.ndarray,
     item_den: np.ndarray,
 ) -> None:
-    """The four sums of the updates, in one pass over the ratings (chunks of users in parallel).
+    """The four sums of the updates, as two jobs that run at the same time on two cores.
 
-    ``user_num[u] = sum_i r_ui q_i``, ``user_den[u] = sum_i est_ui q_i``, and each
-    chunk ``c`` of users adds its share of ``sum_u r_ui p_u`` and
-    ``sum_u est_ui p_u`` into ``item_num[c, i]`` and ``item_den[c, i]``
-    (shape ``(n_chunks, n_items, k)``); ``_multiplicative_step`` adds the chunks up.
+    Job 0, the user sums: ``user_num[u] = sum_i r_ui q_i`` and
+    ``user_den[u] = sum_i r̂_ui q_i``. Job 1, the item sums:
+    ``item_num[i] = sum_u r_ui p_u`` and ``item_den[i] = sum_u r̂_ui p_u``,
+    where ``est[r]`` holds the estimate ``r̂_ui`` of rating ``r = (u, i)``.
+    Both jobs walk the ratings in user order, so every sum adds its terms in
+    the order Surprise adds them, and the two jobs never write to the same array.
     """
     k = pu.shape[1]
-    for c in prange(len(chunk_ptr) - 1):
-        item_num[c] = 0.0
-        item_den[c] = 0.0
-        for u in range(chunk_ptr[c], chunk_ptr[c + 1]):
-            user_num[u] = 0.0
-            user_den[u] = 0.0
-            for r in range(user_ptr[u], user_ptr[u + 1]):
-                i = items[r]
-                for f in range(k):
-                    user_num[u, f] += qi[i, f] * ratings[r]
-                    user_den[u, f] += qi[i, f] * est[r]
-                    item_num[c, i, f] += pu[u, f] * ratings[r]
-                    item_den[c, i, f] += pu[u, f] * est[r]
+    for job in prange(2):
+        if job == 0:
+            for u in range(len(user_ptr) - 1):
+                user_num[u] = 0.0
+                user_den[u] = 0.0
+                for r in range(user_ptr[u], user_ptr[u + 1]):
+                    i = items[r]
+                    for f in range(k):
+                        user_num[u, f] += qi[i, f] * ratings[r]
+                        user_den[u, f] += qi[i, f] * est[r]
+        else:
+            item_num[:] = 0.0
+            item_den[:] = 0.0
+            for u in range(len(user_ptr) - 1):
+                for r in range(user_ptr[u], user_ptr[u + 1]):
+                    i = items[r]
+                    for f in range(k):
+                        item_num[i, f] += pu[u, f] * ratings[r]
+                        item_den[i, f] += pu[u, f] * est[r]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _multiplicative_step(
     factors: np.ndarray, num: np.ndarray, den: np.ndarray, counts: np.ndarray, reg: float
 ) -> None:
-    """In place: ``f <- f * num / (den + n_ratings * reg * f)``, rows in parallel.
+    """In place: ``f <- f * num / (den + n_ratings * reg * f)``, row by row.
 
-    ``num`` and ``den`` have shape ``(n_parts, n_rows, k)``: the sums arrive in
-    parts (one per chunk of users for the items, a single part for the users)
-    and are added up here. A factor that is 0 stays 0 (Surprise never updates
-    it). A zero denominator (possible when ``reg = 0``, or in the biased model,
-    whose estimates can be negative) leaves the factor unchanged instead of
-    producing NaN or inf.
+    A factor that is 0 stays 0 (Surprise never updates it). A zero denominator
+    (possible when ``reg = 0``, or in the biased model, whose estimates can be
+    negative) leaves the factor unchanged instead of producing NaN or inf.
     """
-    for row in prange(factors.shape[0]):
+    for row in range(factors.shape[0]):
         for f in range(factors.shape[1]):
             if factors[row, f] != 0.0:
-                numerator, denominator = 0.0, 0.0
-                for part in range(num.shape[0]):
-                    numerator += num[part, row, f]
-                    denominator += den[part, row, f]
-                denominator += counts[row] * reg * factors[row, f]
+                denominator = den[row, f] + counts[row] * reg * factors[row, f]
                 if denominator != 0.0:
-                    factors[row, f] *= numerator / denominator
+                    factors[row, f] *= num[row, f] / denominator
 
 
 class NMF(FactorModel):
@@ -299,18 +309,11 @@ class NMF(FactorModel):
         bu = np.zeros(n_users)
         bi = np.zeros(n_items)
 
-        # The biased model's SGD makes its epochs chaotic: a difference in the
-        # last bit of one sum can grow into a different fit. So it adds every item
-        # sum in Surprise's own order, in one chunk (one core); the unbiased
-        # updates damp such differences and use all the chunks.
-        if self.biased:
-            index = index._replace(chunk_ptr=np.array([0, n_users], dtype=np.int64))
-        n_chunks = len(index.chunk_ptr) - 1
         # Work arrays, allocated once: the estimate of every rating, and the
-        # per-user / per-item (per chunk of users) numerators and denominators.
+        # per-user and per-item numerators and denominators.
         est = np.empty(len(index.ratings))
         user_num, user_den = np.empty_like(pu), np.empty_like(pu)
-        item_num, item_den = (np.empty((n_chunks, *qi.shape)) for _ in range(2))
+        item_num, item_den = np.empty_like(qi), np.empty_like(qi)
         for _ in range(self.n_epochs):
             self._epoch(index, pu, qi, bu, bi, est, user_num, user_den, item_num, item_den)
 
@@ -335,15 +338,16 @@ class NMF(FactorModel):
         Every sum uses the factors of the start of the epoch: the estimates and
         all four sums are computed before either factor matrix moves.
         """
-        _dots(index.user_ptr, index.items, pu, qi, est)
         if self.biased:
             _bias_sgd(
-                index.user_ptr, index.items, index.ratings, est, self.global_mean_,
-                bu, bi, self.lr_bu, self.lr_bi, self.reg_bu, self.reg_bi,
+                index.user_ptr, index.items, index.ratings, pu, qi, self.global_mean_,
+                bu, bi, self.lr_bu, self.lr_bi, self.reg_bu, self.reg_bi, est,
             )  # fmt: skip
+        else:
+            _dots(index.user_ptr, index.items, pu, qi, est)
         _sums(
-            index.chunk_ptr, index.user_ptr, index.items, index.ratings, est,
+            index.user_ptr, index.items, index.ratings, est,
             pu, qi, user_num, user_den, item_num, item_den,
         )  # fmt: skip
-        _multiplicative_step(pu, user_num[None], user_den[None], index.user_counts, self.reg_pu)
+        _multiplicative_step(pu, user_num, user_den, index.user_counts, self.reg_pu)
         _multiplicative_step(qi, item_num, item_den, index.item_counts, self.reg_qi)

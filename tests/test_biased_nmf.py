@@ -258,7 +258,7 @@ def test_uncompiled_kernels_give_the_compiled_fit(monkeypatch, biased):
     compiled = BiasedNMF(**params).fit(df)
     for name in [
         "_subtract_dots", "_refit_user_biases", "_refit_item_biases", "_factor_sweep",
-        "_clipped_minimiser",
+        "_objective_parts", "_clipped_minimiser",
     ]:  # fmt: skip
         kernel = getattr(module, name)
         monkeypatch.setattr(module, name, getattr(kernel, "py_func", kernel))
