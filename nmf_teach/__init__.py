@@ -23,7 +23,6 @@ from importlib import metadata as _metadata
 # machine where other programs keep every core busy, set OMP_WAIT_POLICY=PASSIVE
 # before importing nmf_teach (idle threads then sleep at once):
 # benchmarks/openmp_wait.py measures both, quiet and busy.
-
 from . import (
     datasets,
     factor_genres,
