@@ -8,13 +8,16 @@ order, which is the order of ``surprise.Trainset.all_ratings()``):
 of user ``u`` are ``r in range(user_ptr[u], user_ptr[u + 1])`` (the
 compressed-sparse-row, CSR, layout).
 
-The sums over an item's ratings are made in the same pass, in user order: the
-users are cut into ``N_CHUNKS`` chunks with about the same number of ratings
-(``chunk_ptr``), the chunks run in parallel, and each chunk adds its share of
-every item's sums into a row of its own (``item_sums[chunk, i]``); the rows are
-added up afterwards. So every loop reads the ratings front to back, which
-matters once they no longer fit in the processor's cache, and the results do
-not depend on the number of cores (the chunks are the same on any machine).
+The sums over an item's ratings are made in user order too, by adding each
+rating's share into a row per item, so every loop reads the ratings front to
+back, which matters once they no longer fit in the processor's cache.
+:class:`nmf_teach.NMF` runs its user sums and its item sums as two jobs side
+by side. :class:`nmf_teach.biased_nmf.BiasedNMF` cuts the users into
+``N_CHUNKS`` chunks with about the same number of ratings (``chunk_ptr``); the
+chunks run in parallel, each adds its share of every item's sums into a row of
+its own (``item_sums[chunk, i]``), and the rows are added up afterwards. The
+results do not depend on the number of cores (the chunks are the same on any
+machine).
 
 Indices are int32 (int64 for the pointers): 20 million ratings take
 20M x (4 + 8) bytes = 240 MB here, and nothing of shape ``(n_ratings, k)`` is built.
