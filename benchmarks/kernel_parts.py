@@ -1,7 +1,8 @@
-"""Where an epoch's time goes: each compiled kernel of one epoch, on all cores and on one.
+"""Where an epoch's time goes: the compiled kernels of one epoch, on all cores and on one.
 
-On MovieLens small, with the factors of a fresh start, times every kernel of one
-epoch of ``nmf_teach.NMF()`` (15 factors) and of ``tuned_nmf()`` (100 factors):
+On MovieLens small, with the factors of a fresh start, times the kernel of one
+epoch of ``nmf_teach.NMF()`` (15 factors, both modes) and the factor sweep of
+one epoch of ``tuned_nmf()`` (100 factors):
 the median of ``--repeats`` calls, in milliseconds, first with numba's default
 number of threads and then with ``numba.set_num_threads(1)`` (the same machine
 code on one core). Also prints the cost of one column pass of the tuned model
@@ -35,31 +36,22 @@ def median_ms(call: Callable[[], object], repeats: int) -> float:
     return float(np.median(times)) * 1e3
 
 
-def nmf_kernels(ratings, repeats: int) -> dict[str, float]:
-    model = nmf.NMF()
+def nmf_epoch(ratings, biased: bool, repeats: int) -> float:
+    model = nmf.NMF(biased=biased)
     index, _ = model._index_ratings(ratings, None)
     n_users, n_items, k = len(model.user_ids_), len(model.item_ids_), model.n_factors
     rng = np.random.RandomState(0)
     pu, qi = rng.uniform(0, 1, (n_users, k)), rng.uniform(0, 1, (n_items, k))
-    est = np.empty(len(index.ratings))
-    user_num, user_den = np.empty_like(pu), np.empty_like(pu)
-    item_num, item_den = np.empty_like(qi), np.empty_like(qi)
-    ptr, items, values = index.user_ptr, index.items, index.ratings
-    nmf._dots(ptr, items, pu, qi, est)
+    pu_next, qi_next = np.empty_like(pu), np.empty_like(qi)
     bu, bi = np.zeros(n_users), np.zeros(n_items)
-    sgd_args = (ptr, items, values, pu, qi, 3.5, bu, bi, 0.005, 0.005, 0.02, 0.02, est)
-    sums_args = (ptr, items, values, est, pu, qi, user_num, user_den, item_num, item_den)
-    return {
-        "NMF _dots": median_ms(lambda: nmf._dots(ptr, items, pu, qi, est), repeats),
-        "NMF _bias_sgd (biased=True)": median_ms(lambda: nmf._bias_sgd(*sgd_args), repeats),
-        "NMF _sums": median_ms(lambda: nmf._sums(*sums_args), repeats),
-        "NMF _multiplicative_step, items": median_ms(
-            lambda: nmf._multiplicative_step(
-                qi.copy(), item_num, item_den, index.item_counts, 0.06
-            ),
-            repeats,
-        ),
-    }
+    est = np.empty(len(index.ratings))
+    work = [np.empty_like(pu), np.empty_like(pu), np.empty_like(qi), np.empty_like(qi)]
+    args = (
+        biased, index.user_ptr, index.items, index.ratings, index.user_counts,
+        index.item_counts, pu, qi, pu_next, qi_next, float(index.ratings.mean()), bu, bi,
+        0.005, 0.005, 0.02, 0.02, 0.06, 0.06, est, *work,
+    )  # fmt: skip
+    return median_ms(lambda: nmf._epoch(*args), repeats)
 
 
 def tuned_sweep(ratings, repeats: int) -> float:
@@ -93,11 +85,13 @@ def main() -> None:
     rows = {}
     for threads in (all_threads, 1):
         numba.set_num_threads(threads)
-        times = nmf_kernels(ratings, args.repeats)
-        times["BiasedNMF _factor_sweep (one epoch, 100 columns)"] = tuned_sweep(
-            ratings, max(args.repeats // 20, 5)
-        )
-        rows[threads] = times
+        rows[threads] = {
+            "NMF(), one epoch (_epoch)": nmf_epoch(ratings, False, args.repeats),
+            "NMF(biased=True), one epoch (_epoch)": nmf_epoch(ratings, True, args.repeats),
+            "BiasedNMF _factor_sweep (one epoch, 100 columns)": tuned_sweep(
+                ratings, max(args.repeats // 20, 5)
+            ),
+        }
     numba.set_num_threads(all_threads)
     print(f"MovieLens small, {len(ratings):,} ratings; median ms per call")
     print(f"{'kernel':52s} {all_threads} threads   1 thread")

@@ -33,17 +33,15 @@ checks them against Surprise there) and uses the model on real ratings from
 ``notebooks/08_movielens_small.ipynb`` on. With the default 50 epochs on tiny
 data the updates may still oscillate (notebook 07 shows it).
 
-How it runs: one epoch is ``_dots`` (every estimate; with ``biased=True``,
-``_bias_sgd`` instead, which also moves the biases), ``_sums`` (the four sums
-above) and ``_multiplicative_step`` (the updates). Each is a plain Python loop
-over the ratings that numba compiles to machine code (``@njit``). ``_dots``
-shares the users out among all cores (``prange``). ``_sums`` runs two jobs
-side by side, the user sums on one core and the item sums on another; each
-job adds its terms in Surprise's order, so the sums are Surprise's to the last
-bit. The steps are cheap and the bias SGD is sequential by nature (it visits
-the ratings one after the other, as Surprise does): both run on one core.
-Every kernel also runs as ordinary Python (``_sums.py_func``, or everything
-with the environment variable ``NUMBA_DISABLE_JIT=1``), to step through in a
+How it runs: one epoch is one call of ``_epoch``, a plain Python function
+that numba compiles to machine code (``@njit``). It works in two phases, each
+two jobs that run side by side on two cores (``prange(2)``): first the
+estimates (with ``biased=True``, Surprise's bias steps, one rating after the
+other) next to the numerators of the updates, which do not need the estimates;
+then the denominators and the updates of the users next to those of the items.
+Every sum adds its terms in Surprise's order, so the fit is Surprise's to the
+last bit. The kernel also runs as ordinary Python (``_epoch.py_func``, or with
+the environment variable ``NUMBA_DISABLE_JIT=1``), to step through in a
 debugger. The first call of a new environment compiles the kernels (about
 10 s); the machine code is cached next to the module and loaded afterwards.
 ``benchmarks/bench_fit.py`` measures the speed against Surprise.
@@ -57,44 +55,29 @@ import numpy as np
 from numba import njit, prange
 
 from ._factor_model import FactorModel, PredictionDetails
-from ._ratings_index import RatingsIndex
 from ._validation import check_factor_model_params, check_random_state
 
 __all__ = ["NMF", "PredictionDetails"]
 
 
 # --------------------------------------------------------------------------
-# The kernels of one epoch. Ratings are in user order (see _ratings_index):
+# The kernel of one epoch. Ratings are in user order (see _ratings_index):
 # the ratings of user u are r in range(user_ptr[u], user_ptr[u + 1]).
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True)
-def _dot(pu: np.ndarray, u: int, qi: np.ndarray, i: int) -> float:
-    """``p_u . q_i``, added up over ``f = 0 .. k-1`` in order, as Surprise does."""
-    dot = 0.0
-    for f in range(pu.shape[1]):
-        dot += qi[i, f] * pu[u, f]
-    return dot
-
-
 @njit(cache=True, parallel=True)
-def _dots(
-    user_ptr: np.ndarray, items: np.ndarray, pu: np.ndarray, qi: np.ndarray, est: np.ndarray
-) -> None:
-    """``est[r] = p_u . q_i`` for every rating ``r = (u, i)``, users in parallel."""
-    for u in prange(len(user_ptr) - 1):
-        for r in range(user_ptr[u], user_ptr[u + 1]):
-            est[r] = _dot(pu, u, qi, items[r])
-
-
-@njit(cache=True)
-def _bias_sgd(
+def _epoch(
+    biased: bool,
     user_ptr: np.ndarray,
     items: np.ndarray,
     ratings: np.ndarray,
+    user_counts: np.ndarray,
+    item_counts: np.ndarray,
     pu: np.ndarray,
     qi: np.ndarray,
+    pu_next: np.ndarray,
+    qi_next: np.ndarray,
     mu: float,
     bu: np.ndarray,
     bi: np.ndarray,
@@ -102,84 +85,92 @@ def _bias_sgd(
     lr_bi: float,
     reg_bu: float,
     reg_bi: float,
+    reg_pu: float,
+    reg_qi: float,
     est: np.ndarray,
-) -> None:
-    """Surprise's bias SGD, one rating after the other; writes every estimate into ``est``.
-
-    ``est[r] = mu + b_u + b_i + p_u . q_i`` with the biases as rating ``r`` saw
-    them, then both biases take one SGD step. Sequential: each step moves the
-    biases that the next rating reads (the dot products do not wait for the
-    biases, so the processor works them out while each step waits for the last).
-    """
-    for u in range(len(user_ptr) - 1):
-        for r in range(user_ptr[u], user_ptr[u + 1]):
-            i = items[r]
-            est[r] = mu + bu[u] + bi[i] + _dot(pu, u, qi, i)
-            err = ratings[r] - est[r]
-            bu[u] += lr_bu * (err - reg_bu * bu[u])
-            bi[i] += lr_bi * (err - reg_bi * bi[i])
-
-
-@njit(cache=True, parallel=True)
-def _sums(
-    user_ptr: np.ndarray,
-    items: np.ndarray,
-    ratings: np.ndarray,
-    est: np.ndarray,
-    pu: np.ndarray,
-    qi: np.ndarray,
     user_num: np.ndarray,
     user_den: np.ndarray,
     item_num: np.ndarray,
     item_den: np.ndarray,
 ) -> None:
-    """The four sums of the updates, as two jobs that run at the same time on two cores.
+    """One epoch of Surprise's ``NMF.sgd``: the new factors go into ``pu_next``, ``qi_next``.
 
-    Job 0, the user sums: ``user_num[u] = sum_i r_ui q_i`` and
-    ``user_den[u] = sum_i r̂_ui q_i``. Job 1, the item sums:
-    ``item_num[i] = sum_u r_ui p_u`` and ``item_den[i] = sum_u r̂_ui p_u``,
-    where ``est[r]`` holds the estimate ``r̂_ui`` of rating ``r = (u, i)``.
-    Both jobs walk the ratings in user order, so every sum adds its terms in
-    the order Surprise adds them, and the two jobs never write to the same array.
+    Shapes: ``pu``, ``pu_next``, ``user_num``, ``user_den`` ``(n_users, k)``;
+    ``qi``, ``qi_next``, ``item_num``, ``item_den`` ``(n_items, k)``; ``est``
+    ``(n_ratings,)``. The work comes in two phases of two jobs each; ``prange(2)``
+    runs the two jobs of a phase at the same time, on two cores. No job writes
+    what the other job of its phase reads or writes, and every sum adds its terms
+    in user order, the order Surprise adds them in, so the result is Surprise's
+    to the last bit.
+
+    Phase 1. Job 0, the estimates: ``est[r] = p_u . q_i``, or with ``biased``
+    ``est[r] = mu + b_u + b_i + p_u . q_i`` followed by Surprise's SGD steps on
+    the two biases, one rating after the other (each step moves the biases the
+    next rating reads). Job 1, the numerators, which do not need the estimates:
+    ``user_num[u] = sum_i r_ui q_i`` and ``item_num[i] = sum_u r_ui p_u``.
+
+    Phase 2. Job 0, the users: ``user_den[u] = sum_i est_ui q_i``, then
+    ``p_uf <- p_uf * user_num[u, f] / (user_den[u, f] + |I_u| reg_pu p_uf)``.
+    Job 1, the items, alike with ``sum_u est_ui p_u``, ``|U_i|`` and ``reg_qi``.
+    The new factors go into the ``_next`` arrays, because the other job still
+    reads the old ones. A factor that is 0 stays 0 (Surprise never updates it),
+    and a zero denominator (possible when a penalty is 0, or in the biased model,
+    whose estimates can be negative) leaves the factor unchanged, not NaN.
     """
     k = pu.shape[1]
-    for job in prange(2):
-        if job == 0:
-            for u in range(len(user_ptr) - 1):
+    n_users, n_items = len(user_ptr) - 1, qi.shape[0]
+    for job in prange(2):  # phase 1
+        if job == 0:  # the estimates (and the bias steps)
+            for u in range(n_users):
+                for r in range(user_ptr[u], user_ptr[u + 1]):
+                    i = items[r]
+                    dot = 0.0
+                    for f in range(k):
+                        dot += qi[i, f] * pu[u, f]
+                    if biased:
+                        est[r] = mu + bu[u] + bi[i] + dot
+                        err = ratings[r] - est[r]
+                        bu[u] += lr_bu * (err - reg_bu * bu[u])
+                        bi[i] += lr_bi * (err - reg_bi * bi[i])
+                    else:
+                        est[r] = dot
+        else:  # the numerators
+            item_num[:] = 0.0
+            for u in range(n_users):
                 user_num[u] = 0.0
-                user_den[u] = 0.0
                 for r in range(user_ptr[u], user_ptr[u + 1]):
                     i = items[r]
                     for f in range(k):
                         user_num[u, f] += qi[i, f] * ratings[r]
-                        user_den[u, f] += qi[i, f] * est[r]
-        else:
-            item_num[:] = 0.0
-            item_den[:] = 0.0
-            for u in range(len(user_ptr) - 1):
+                        item_num[i, f] += pu[u, f] * ratings[r]
+    for job in prange(2):  # phase 2
+        if job == 0:  # the users: denominators, then the step
+            for u in range(n_users):
+                user_den[u] = 0.0
                 for r in range(user_ptr[u], user_ptr[u + 1]):
                     i = items[r]
                     for f in range(k):
-                        item_num[i, f] += pu[u, f] * ratings[r]
+                        user_den[u, f] += qi[i, f] * est[r]
+                for f in range(k):
+                    pu_next[u, f] = pu[u, f]
+                    if pu[u, f] != 0.0:
+                        den = user_den[u, f] + user_counts[u] * reg_pu * pu[u, f]
+                        if den != 0.0:
+                            pu_next[u, f] = pu[u, f] * (user_num[u, f] / den)
+        else:  # the items: denominators, then the step
+            item_den[:] = 0.0
+            for u in range(n_users):
+                for r in range(user_ptr[u], user_ptr[u + 1]):
+                    i = items[r]
+                    for f in range(k):
                         item_den[i, f] += pu[u, f] * est[r]
-
-
-@njit(cache=True)
-def _multiplicative_step(
-    factors: np.ndarray, num: np.ndarray, den: np.ndarray, counts: np.ndarray, reg: float
-) -> None:
-    """In place: ``f <- f * num / (den + n_ratings * reg * f)``, row by row.
-
-    A factor that is 0 stays 0 (Surprise never updates it). A zero denominator
-    (possible when ``reg = 0``, or in the biased model, whose estimates can be
-    negative) leaves the factor unchanged instead of producing NaN or inf.
-    """
-    for row in range(factors.shape[0]):
-        for f in range(factors.shape[1]):
-            if factors[row, f] != 0.0:
-                denominator = den[row, f] + counts[row] * reg * factors[row, f]
-                if denominator != 0.0:
-                    factors[row, f] *= num[row, f] / denominator
+            for i in range(n_items):
+                for f in range(k):
+                    qi_next[i, f] = qi[i, f]
+                    if qi[i, f] != 0.0:
+                        den = item_den[i, f] + item_counts[i] * reg_qi * qi[i, f]
+                        if den != 0.0:
+                            qi_next[i, f] = qi[i, f] * (item_num[i, f] / den)
 
 
 class NMF(FactorModel):
@@ -309,45 +300,21 @@ class NMF(FactorModel):
         bu = np.zeros(n_users)
         bi = np.zeros(n_items)
 
-        # Work arrays, allocated once: the estimate of every rating, and the
-        # per-user and per-item numerators and denominators.
+        # Work arrays, allocated once: the next factors, the estimate of every
+        # rating, and the per-user and per-item numerators and denominators.
+        pu_next, qi_next = np.empty_like(pu), np.empty_like(qi)
         est = np.empty(len(index.ratings))
         user_num, user_den = np.empty_like(pu), np.empty_like(pu)
         item_num, item_den = np.empty_like(qi), np.empty_like(qi)
         for _ in range(self.n_epochs):
-            self._epoch(index, pu, qi, bu, bi, est, user_num, user_den, item_num, item_den)
+            _epoch(
+                self.biased, index.user_ptr, index.items, index.ratings,
+                index.user_counts, index.item_counts, pu, qi, pu_next, qi_next,
+                self.global_mean_, bu, bi, self.lr_bu, self.lr_bi, self.reg_bu, self.reg_bi,
+                self.reg_pu, self.reg_qi, est, user_num, user_den, item_num, item_den,
+            )  # fmt: skip
+            pu, pu_next = pu_next, pu  # the new factors become the current ones
+            qi, qi_next = qi_next, qi
 
         self.pu_, self.qi_, self.bu_, self.bi_ = pu, qi, bu, bi
         return self
-
-    def _epoch(
-        self,
-        index: RatingsIndex,
-        pu: np.ndarray,
-        qi: np.ndarray,
-        bu: np.ndarray,
-        bi: np.ndarray,
-        est: np.ndarray,
-        user_num: np.ndarray,
-        user_den: np.ndarray,
-        item_num: np.ndarray,
-        item_den: np.ndarray,
-    ) -> None:
-        """One epoch of Surprise's ``NMF.sgd``, in place on pu, qi (and bu, bi).
-
-        Every sum uses the factors of the start of the epoch: the estimates and
-        all four sums are computed before either factor matrix moves.
-        """
-        if self.biased:
-            _bias_sgd(
-                index.user_ptr, index.items, index.ratings, pu, qi, self.global_mean_,
-                bu, bi, self.lr_bu, self.lr_bi, self.reg_bu, self.reg_bi, est,
-            )  # fmt: skip
-        else:
-            _dots(index.user_ptr, index.items, pu, qi, est)
-        _sums(
-            index.user_ptr, index.items, index.ratings, est,
-            pu, qi, user_num, user_den, item_num, item_den,
-        )  # fmt: skip
-        _multiplicative_step(pu, user_num, user_den, index.user_counts, self.reg_pu)
-        _multiplicative_step(qi, item_num, item_den, index.item_counts, self.reg_qi)

@@ -222,7 +222,7 @@ def test_no_random_state_uses_numpys_global_random_state_like_surprise(biased):
     assert not np.array_equal(unseeded.pu_, ours.pu_)
 
 
-NMF_KERNELS = ["_dot", "_dots", "_bias_sgd", "_sums", "_multiplicative_step"]
+NMF_KERNELS = ["_epoch"]
 
 
 @pytest.mark.parametrize("biased", [False, True])
