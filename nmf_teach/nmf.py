@@ -187,7 +187,7 @@ class NMF(FactorModel):
     n_epochs : int, default 50
         Number of passes of the multiplicative updates.
     biased : bool, default False
-        Add a global mean and user/item biases, learned by SGD (``_bias_sgd``).
+        Add a global mean and user/item biases, learned by SGD (in ``_epoch``).
         The bias updates are sequential (each rating's estimate uses the biases
         moved by the previous rating), so that one loop runs on one core.
         Prone to overfitting on small data (as Surprise warns).
