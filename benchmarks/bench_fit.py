@@ -2,7 +2,8 @@
 
 Three comparisons, each on all 100,836 ratings, the same row order and seed,
 fitted ``--repeats`` times alternately so that both libraries see the same
-machine load (kernels compiled before timing starts):
+machine load (kernels compiled before timing starts, Python's garbage collector
+paused during each timed fit):
 
 * ``nmf``: ``surprise.NMF(random_state=0)`` against ``nmf_teach.NMF(random_state=0)``,
   default parameters (15 factors, 50 epochs);
@@ -14,7 +15,7 @@ Surprise fits a prebuilt trainset; nmf_teach fits the DataFrame (its timing
 includes checking and indexing the ratings). The **speed-up** of a comparison
 is the median Surprise fit time divided by the median nmf_teach fit time.
 Also measured: the time per prediction, the largest difference between the
-two NMFs' predictions (same model, so it should be ~1e-15), and the cost of
+two NMFs' predictions (same model and order of arithmetic, so it should be 0), and the cost of
 the first call in a new environment (numba compiles the kernels) against a
 later one (machine code loaded from the cache), each in a fresh process.
 
@@ -27,6 +28,7 @@ Writes ``fit_times.csv`` and ``first_call.csv`` in ``nmf_teach/data/benchmark_re
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
@@ -62,10 +64,20 @@ print(time.perf_counter() - start)
 
 
 def seconds(action, *args, **kwargs) -> float:
-    """Wall time of ``action(*args, **kwargs)``."""
-    start = time.perf_counter()
-    action(*args, **kwargs)
-    return time.perf_counter() - start
+    """Wall time of ``action(*args, **kwargs)``, with Python's garbage collector paused.
+
+    As ``timeit`` does: otherwise a collection that the *other* library's objects
+    made necessary (Surprise keeps a Python tuple per rating) can land in the middle
+    of a timed fit. The collector runs before each timing instead.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        action(*args, **kwargs)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
 
 
 def predict_each(model, pairs: list) -> None:
