@@ -11,8 +11,8 @@ compressed-sparse-row, CSR, layout).
 The sums over an item's ratings are made in user order too, by adding each
 rating's share into a row per item, so every loop reads the ratings front to
 back, which matters once they no longer fit in the processor's cache.
-:class:`nmf_teach.NMF` runs its user sums and its item sums as two jobs side
-by side. :class:`nmf_teach.biased_nmf.BiasedNMF` cuts the users into
+:class:`nmf_teach.NMF` runs its user side and its item side as jobs side by
+side (``nmf._epoch``). :class:`nmf_teach.biased_nmf.BiasedNMF` cuts the users into
 ``N_CHUNKS`` chunks with about the same number of ratings (``chunk_ptr``); the
 chunks run in parallel, each adds its share of every item's sums into a row of
 its own (``item_sums[chunk, i]``), and the rows are added up afterwards. The
